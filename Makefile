@@ -1,0 +1,37 @@
+# The README's commands. Every target installs what it needs; `setup` is idempotent:
+# it reinstalls only when pyproject.toml, a plugin's pyproject.toml or constraints.txt changed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+STAMP  := $(VENV)/.denoisekit-installed
+OUT    ?= demo-output
+
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: setup demo test lint docs clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt $(wildcard plugins/*/pyproject.toml)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing denoisekit and $(words $(PLUGINS)) plugin(s) into $(VENV) (first time: a few minutes)"
+	$(PIP) -e ".[dev]" $(addprefix -e ,$(PLUGINS))
+	@touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/denoisekit demo --output $(OUT) --overwrite
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(PY) -m pytest -n 2 -q
+
+docs: setup
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+clean:
+	rm -rf $(VENV) site $(OUT)

@@ -1,0 +1,319 @@
+"""The ``denoisekit`` command line (docs/cli.md).
+
+User mistakes (:class:`denoisekit.errors.UserError`) and failing plugins end in one line on
+stderr and exit code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from denoisekit.errors import UserError
+from denoisekit.manager import ENV_NO_PLUGINS, PluginHost, get_host
+
+
+def _host(ctx: click.Context) -> PluginHost:
+    obj = ctx.ensure_object(dict)
+    if "host" not in obj:
+        obj["host"] = get_host()
+    return obj["host"]
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False, soft_wrap=True)
+
+
+class _Group(click.Group):
+    """Adds the commands that plugins register (``register_commands``), built lazily."""
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, Any]:
+        try:
+            return {c.name: c for c in _host(ctx).commands() if c.name not in self.commands}
+        except Exception:
+            return {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is None and name in self._plugin_commands(ctx):
+            cmd = self._plugin_commands(ctx)[name].factory()
+        return cmd
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--no-plugins", is_flag=True, help=f"Load no third-party plugin (also {ENV_NO_PLUGINS}=1).")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.version_option(package_name="denoisekit")
+@click.pass_context
+def cli(ctx: click.Context, no_plugins: bool, debug: bool) -> None:
+    """denoisekit: denoising and diffusion-based restoration pipelines for scientific signals."""
+    if no_plugins:
+        os.environ[ENV_NO_PLUGINS] = "1"
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+# -- plugins / pipelines --------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List plugins: name, distribution, version, status, error and hooks."""
+    infos = list(_host(ctx).plugins.values())
+    if as_json:
+        click.echo(json.dumps([i.to_json() for i in infos], indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("plugin", "distribution", "version", "status", "hooks / error")
+    for i in infos:
+        style = {"loaded": "green", "failed": "red", "blocked": "yellow"}[i.status]
+        table.add_row(i.name, i.distribution, i.version, f"[{style}]{i.status}[/]",
+                      i.error if i.error else ", ".join(h.removeprefix("register_") for h in i.hooks))
+    _console().print(table)
+
+
+@cli.command()
+@click.option("--domain", help="Only this domain's pipelines.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def pipelines(ctx: click.Context, domain: str | None, as_json: bool) -> None:
+    """List pipelines with a one-line summary."""
+    host = _host(ctx)
+    if domain is not None:
+        host.domain(domain)  # unknown domain -> error with suggestion
+    found = host.pipelines(domain)
+    if as_json:
+        click.echo(json.dumps([{"name": r.key, "domain": r.domain, "summary": r.summary,
+                                "plugin": host.owner("register_pipelines", r.key).name,
+                                "formats": list(r.formats)} for r in found], indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("pipeline", "summary", "formats")
+    for r in found:
+        table.add_row(r.key, r.summary, ", ".join(r.formats))
+    _console().print(table)
+
+
+# -- run ------------------------------------------------------------------------------------------
+
+def pipeline_help(host: PluginHost, key: str) -> str:
+    """The text of ``denoisekit run DOMAIN/PIPELINE --help``."""
+    r = host.pipeline(key)
+    owner = host.owner("register_pipelines", key)
+    suffixes = sorted({s for f in r.formats for s in host.format(f).suffixes})
+    lines = [f"{r.key}: {r.summary}", f"plugin: {owner.name} ({owner.distribution} {owner.version})",
+             f"formats: {', '.join(r.formats)} ({' '.join(suffixes)})",
+             f"metrics with --reference: {', '.join(r.metrics)}", "",
+             "options (--set NAME=VALUE, or NAME = VALUE in a --config TOML file):"]
+    for o in r.options:
+        extra = f" choices: {', '.join(map(str, o.choices))}." if o.choices else ""
+        bounds = "".join(f" {w} {v}." for w, v in (("min", o.minimum), ("max", o.maximum)) if v is not None)
+        lines.append(f"  {o.name} ({o.type.__name__}, default {o.default!r}): {o.help}{extra}{bounds}")
+    if not r.options:
+        lines.append("  (none)")
+    lines += ["", f"usage: denoisekit run {r.key} --input PATH --output DIR [--reference PATH] "
+                  "[--config FILE.toml] [--set k=v ...] [--device auto|cpu|cuda] [--seed N] [--overwrite]"]
+    return "\n".join(lines)
+
+
+@cli.command(add_help_option=False)
+@click.argument("pipeline", required=False)
+@click.option("-i", "--input", "input_", type=click.Path(path_type=Path), help="Input file or folder.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output directory (must not exist).")
+@click.option("-r", "--reference", type=click.Path(path_type=Path), help="Clean reference, for metrics.json.")
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="TOML file of options.")
+@click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set one option (repeatable).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("-h", "--help", "show_help", is_flag=True, help="Show this help, or a pipeline's options.")
+@click.pass_context
+def run(ctx: click.Context, pipeline: str | None, input_: Path | None, output: Path | None,
+        reference: Path | None, config_file: Path | None, sets: tuple[str, ...], device: str, seed: int,
+        overwrite: bool, quiet: bool, show_help: bool) -> None:
+    """Run PIPELINE (DOMAIN/NAME) on --input and write the results into --output.
+
+    Writes the output in the input's format, run.json, report.png, and metrics.json when a
+    --reference is given. `denoisekit run DOMAIN/NAME --help` lists the pipeline's options.
+    """
+    if show_help:
+        click.echo(pipeline_help(_host(ctx), pipeline) if pipeline else ctx.get_help())
+        return
+    missing = [n for n, v in (("PIPELINE", pipeline), ("--input", input_), ("--output", output)) if v is None]
+    if missing:
+        raise UserError(f"run: missing {', '.join(missing)} (see denoisekit run --help)")
+    from denoisekit.options import parse_set
+    from denoisekit.runner import run_pipeline
+
+    result = run_pipeline(_host(ctx), pipeline, input_, output, reference=reference, config_file=config_file,
+                          overrides=parse_set(sets), device=device, seed=seed, overwrite=overwrite,
+                          show_progress=not quiet)
+    _print_result(pipeline, result)
+
+
+def _print_result(pipeline: str, result: Any) -> None:
+    click.echo(f"{pipeline}: wrote {result.output_dir}")
+    if result.metrics:
+        for name in result.metrics["output"]:
+            click.echo(f"  {name}: input {result.metrics['input'][name]:.4f} -> "
+                       f"output {result.metrics['output'][name]:.4f}")
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+def cache_dir() -> Path:
+    """Where built samples are cached: $DENOISEKIT_CACHE, else ~/.cache/denoisekit."""
+    env = os.environ.get("DENOISEKIT_CACHE")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "denoisekit"
+    return base.expanduser()
+
+
+@cli.command()
+@click.argument("domains", nargs=-1)
+@click.option("-o", "--output", default="demo-output", show_default=True, type=click.Path(path_type=Path),
+              help="Directory that receives one sub-directory per domain.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--overwrite", is_flag=True, help="Replace existing demo results.")
+@click.pass_context
+def demo(ctx: click.Context, domains: tuple[str, ...], output: Path, device: str, seed: int,
+         overwrite: bool) -> None:
+    """Run each installed domain's demo pipeline on its built-in sample (or only DOMAINS)."""
+    from denoisekit.runner import run_pipeline
+
+    host = _host(ctx)
+    chosen = [host.domain(d) for d in domains] if domains else host.domains()
+    for dom in chosen:
+        key = f"{dom.name}/{dom.demo_pipeline}"
+        sample_dir = cache_dir() / "samples" / dom.name
+        sample_dir.mkdir(parents=True, exist_ok=True)
+        click.echo(f"{key}: building the built-in sample in {sample_dir}")
+        inputs = dom.build_sample(sample_dir)
+        result = run_pipeline(host, key, inputs.input, output / dom.name, reference=inputs.reference,
+                              extra_config=inputs.config, device=device, seed=seed, overwrite=overwrite)
+        _print_result(key, result)
+        click.echo(f"  report: {result.output_dir / 'report.png'}")
+
+
+# -- install / new-plugin -------------------------------------------------------------------------
+
+def default_constraints() -> Path | None:
+    """$DENOISEKIT_CONSTRAINTS, else the source tree's constraints.txt for an editable install."""
+    env = os.environ.get("DENOISEKIT_CONSTRAINTS")
+    if env:
+        return Path(env)
+    import denoisekit
+
+    candidate = Path(denoisekit.__file__).resolve().parents[2] / "constraints.txt"
+    return candidate if candidate.is_file() else None
+
+
+def _plugin_json() -> list[dict[str, Any]]:
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "denoisekit.cli", "plugins", "--json"],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise UserError(f"could not list plugins after install: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout)
+
+
+@cli.command()
+@click.argument("packages", nargs=-1)
+@click.option("-e", "--editable", "editables", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Install a plugin from a local folder in editable mode (repeatable).")
+@click.option("-U", "--upgrade", is_flag=True, help="Upgrade the packages if already installed.")
+@click.option("--constraints", type=click.Path(exists=True, path_type=Path),
+              help="pip constraints file (default: $DENOISEKIT_CONSTRAINTS or the source tree's).")
+@click.option("--no-build-isolation", is_flag=True, help="Passed to pip (offline builds).")
+def install(packages: tuple[str, ...], editables: tuple[Path, ...], upgrade: bool,
+            constraints: Path | None, no_build_isolation: bool) -> None:
+    """Install plugin distributions (names, paths or -e folders) into this environment with pip."""
+    import subprocess
+
+    if not packages and not editables:
+        raise UserError("install: name at least one package or -e FOLDER")
+    before = {p["name"]: p for p in _plugin_json()}
+    cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"]
+    constraints = constraints or default_constraints()
+    if constraints:
+        cmd += ["-c", str(constraints)]
+    if upgrade:
+        cmd.append("--upgrade")
+    if no_build_isolation:
+        cmd.append("--no-build-isolation")
+    cmd += list(packages)
+    for path in editables:
+        cmd += ["-e", str(path)]
+    click.echo(" ".join(cmd), err=True)
+    if subprocess.run(cmd, check=False).returncode != 0:
+        raise UserError(f"install: pip failed for {' '.join(map(str, packages + editables))}")
+    changed = [p for p in _plugin_json() if before.get(p["name"]) != p]
+    if not changed:
+        click.echo("installed, but no new or changed denoisekit plugin was found (no 'denoisekit.plugins' "
+                   "entry point?)")
+    for p in changed:
+        click.echo(f"{p['name']} ({p['distribution']} {p['version']}): {p['status']}"
+                   + (f": {p['error']}" if p["error"] else ""))
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Folder to create the plugin package in.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing folder.")
+def new_plugin(name: str, output: Path, overwrite: bool) -> None:
+    """Scaffold a third-party plugin package NAME that passes the conformance kit."""
+    from denoisekit.scaffold import scaffold_plugin
+
+    path = scaffold_plugin(name, output, overwrite=overwrite)
+    click.echo(f"created {path}\nnext: denoisekit install -e {path} && python -m pytest {path}")
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors become one line on stderr and exit code 2."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="denoisekit", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("interrupted: nothing was written", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was written", err=True)
+        return 130
+    except UserError as e:
+        if debug:
+            raise
+        click.echo(f"error: {e}", err=True)
+        return 2
+    except Exception as e:
+        if debug:
+            raise
+        msg = str(e).splitlines()[0] if str(e) else ""
+        click.echo(f"error: {type(e).__name__}: {msg} (run with --debug for the traceback)", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

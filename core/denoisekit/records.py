@@ -1,0 +1,202 @@
+"""Frozen records returned by the hooks in :mod:`denoisekit.hookspecs`.
+
+Records are small and cheap to build: anything heavy (torch models, domain libraries) hides
+behind a callable that the host calls only when the record is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from denoisekit.errors import PluginError
+
+if TYPE_CHECKING:
+    from denoisekit.pipeline import Pipeline
+    from denoisekit.sample import Sample
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise PluginError(f"{kind} name {name!r} must be lower case letters, digits, '-', '_' or '.'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """Common fields: a lower-case ``name`` and a one-line ``summary``."""
+
+    name: str
+    summary: str
+
+    def __post_init__(self) -> None:
+        _check_name(type(self).__name__, self.name)
+        if not isinstance(self.summary, str) or not self.summary.strip() or "\n" in self.summary:
+            raise PluginError(f"{type(self).__name__} {self.name!r} needs a one-line summary")
+
+    @property
+    def key(self) -> str:
+        """The name under which the host registers this record (unique per kind)."""
+        return self.name
+
+
+@dataclass(frozen=True, kw_only=True)
+class Option:
+    """One pipeline option: ``--set name=value`` on the command line, or a key in ``--config``.
+
+    The type is the type of ``default`` (bool, int, float or str). ``choices`` restricts the
+    values; ``minimum`` / ``maximum`` bound numbers.
+    """
+
+    name: str
+    default: bool | int | float | str
+    help: str
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^[a-z][a-z0-9_]*$", self.name):
+            raise PluginError(f"option name {self.name!r} must be a lower-case identifier")
+        if not isinstance(self.default, (bool, int, float, str)):
+            raise PluginError(f"option {self.name!r}: default must be bool, int, float or str")
+        if not self.help.strip():
+            raise PluginError(f"option {self.name!r} needs a help text")
+
+    @property
+    def type(self) -> type:
+        return type(self.default)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineRecord(Record):
+    """A runnable pipeline ``DOMAIN/NAME``.
+
+    factory: returns the :class:`denoisekit.pipeline.Pipeline` (called when the pipeline runs).
+    options: every option with default and meaning; ``--set`` accepts only these.
+    formats: names of the formats it reads (registered by some plugin); output uses the input's.
+    metrics: names of the metrics written to ``metrics.json`` when a reference is given.
+    test_config: option values small enough for the conformance kit's run on a tiny sample.
+    """
+
+    domain: str
+    factory: Callable[[], Pipeline]
+    options: tuple[Option, ...] = ()
+    formats: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ("psnr", "ssim", "nmse")
+    test_config: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_name("domain", self.domain)
+        if not callable(self.factory):
+            raise PluginError(f"pipeline {self.key!r}: factory must be callable")
+        names = [o.name for o in self.options]
+        if len(names) != len(set(names)):
+            raise PluginError(f"pipeline {self.key!r}: duplicate option names")
+        if not self.formats:
+            raise PluginError(f"pipeline {self.key!r}: formats must name at least one format")
+        unknown = set(self.test_config) - set(names)
+        if unknown:
+            raise PluginError(f"pipeline {self.key!r}: test_config sets unknown options {sorted(unknown)}")
+
+    @property
+    def key(self) -> str:
+        return f"{self.domain}/{self.name}"
+
+    def defaults(self) -> dict[str, Any]:
+        return {o.name: o.default for o in self.options}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormatRecord(Record):
+    """A file format, chosen by suffix (``.nii.gz``) or, with ``directory=True``, for a folder.
+
+    read(path) -> Sample raises :class:`denoisekit.errors.InputError` on a bad file.
+    write(sample, path) writes the sample at ``path`` (a path with one of ``suffixes``).
+    example() -> Sample gives a small sample for the conformance kit's round trip.
+    exact: whether write-then-read gives back the array exactly (lossless and same dtype).
+    """
+
+    suffixes: tuple[str, ...]
+    read: Callable[[Path], Sample]
+    write: Callable[[Sample, Path], None]
+    example: Callable[[], Sample]
+    directory: bool = False
+    exact: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.directory and not self.suffixes:
+            raise PluginError(f"format {self.name!r} needs suffixes or directory=True")
+        for s in self.suffixes:
+            if not s.startswith(".") or s != s.lower():
+                raise PluginError(f"format {self.name!r}: suffix {s!r} must be lower case and start with '.'")
+        for attr in ("read", "write", "example"):
+            if not callable(getattr(self, attr)):
+                raise PluginError(f"format {self.name!r}: {attr} must be callable")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricRecord(Record):
+    """fn(estimate, reference, data_range, axes) -> float on numpy arrays of the same shape."""
+
+    fn: Callable[..., float]
+    higher_is_better: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not callable(self.fn):
+            raise PluginError(f"metric {self.name!r}: fn must be callable")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoInputs:
+    """What a domain's ``build_sample`` made: the input to denoise and, if known, its reference."""
+
+    input: Path
+    reference: Path | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainRecord(Record):
+    """A domain: its demo pipeline (a name within the domain) and a built-in sample builder.
+
+    build_sample(directory) writes the sample files into ``directory`` and returns them.
+    """
+
+    demo_pipeline: str
+    build_sample: Callable[[Path], DemoInputs]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_name("pipeline", self.demo_pipeline)
+        if not callable(self.build_sample):
+            raise PluginError(f"domain {self.name!r}: build_sample must be callable")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandRecord(Record):
+    """A top-level CLI command; ``factory()`` returns a ``click.Command`` (imported lazily)."""
+
+    factory: Callable[[], Any]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not callable(self.factory):
+            raise PluginError(f"command {self.name!r}: factory must be callable")
+
+
+# hook name -> the record type its results must have
+HOOK_RECORDS: dict[str, type[Record]] = {
+    "register_domains": DomainRecord,
+    "register_pipelines": PipelineRecord,
+    "register_formats": FormatRecord,
+    "register_metrics": MetricRecord,
+    "register_commands": CommandRecord,
+}

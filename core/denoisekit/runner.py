@@ -1,0 +1,174 @@
+"""The run contract (docs/run-contract.md): read, run, write output + metrics.json + run.json +
+report.png atomically, with one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from denoisekit.atomic import atomic_directory, check_output_dir
+from denoisekit.errors import InputError
+from denoisekit.manager import PluginHost
+from denoisekit.options import read_config_file, resolve_options
+from denoisekit.pipeline import RunContext
+from denoisekit.records import FormatRecord, PipelineRecord
+from denoisekit.sample import Sample
+
+
+@dataclass(frozen=True)
+class RunResult:
+    output_dir: Path
+    output_file: Path
+    metrics: dict[str, dict[str, float]] | None
+    timings: dict[str, float]
+
+
+def find_format(host: PluginHost, record: PipelineRecord, path: Path) -> FormatRecord:
+    """The pipeline's format that matches ``path`` (longest suffix first; folders by ``directory``)."""
+    formats = [host.format(name) for name in record.formats]
+    if path.is_dir():
+        for fmt in formats:
+            if fmt.directory:
+                return fmt
+    name = path.name.lower()
+    matches = [(len(s), fmt) for fmt in formats for s in fmt.suffixes if name.endswith(s)]
+    if matches:
+        return max(matches, key=lambda m: m[0])[1]
+    accepted = sorted({s for fmt in formats for s in fmt.suffixes} | {"<folder>" for f in formats if f.directory})
+    raise InputError(path, f"unsupported format for {record.key} (accepted: {', '.join(accepted)})")
+
+
+def read_checked(fmt: FormatRecord, path: Path) -> Sample:
+    """Read with ``fmt`` and refuse NaN/Inf values, with the file named in the error."""
+    if not path.exists():
+        raise InputError(path, "file not found")
+    sample = fmt.read(path)
+    arr = sample.array
+    if arr.dtype.kind in "fc":
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        if bad:
+            raise InputError(path, f"contains {bad} NaN or Inf value(s) out of {arr.size}")
+    if arr.size == 0:
+        raise InputError(path, "contains no data")
+    return sample
+
+
+def _versions(host: PluginHost) -> dict[str, Any]:
+    import torch
+
+    dists = {p.distribution: p.version for p in host.plugins.values() if p.status == "loaded"}
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "distributions": dists}
+
+
+def _compute_metrics(host: PluginHost, record: PipelineRecord, inp: Sample, out: Sample,
+                     ref: Sample) -> dict[str, dict[str, float]]:
+    data_range = ref.data_range if ref.data_range is not None else inp.data_range
+    result: dict[str, dict[str, float]] = {"input": {}, "output": {}}
+    for name in record.metrics:
+        fn = host.metric(name).fn
+        for key, sample in (("input", inp), ("output", out)):
+            result[key][name] = float(fn(sample.array, ref.array, data_range, ref.axes))
+    return result
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return repr(value)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, default=_json_default, allow_nan=True) + "\n")
+
+
+def run_pipeline(
+    host: PluginHost,
+    pipeline: str,
+    input: Path,
+    output: Path,
+    *,
+    reference: Path | None = None,
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    device: str = "auto",
+    seed: int = 0,
+    overwrite: bool = False,
+    show_progress: bool = True,
+    extra_config: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Run ``pipeline`` on ``input`` and write the contract's files into ``output``.
+
+    ``extra_config`` (used by ``denoisekit demo``) sits between the config file and ``overrides``.
+    """
+    from denoisekit.device import resolve_device
+    from denoisekit.report import make_report
+
+    started = datetime.now(timezone.utc)
+    record = host.pipeline(pipeline)
+    file_config = read_config_file(config_file) if config_file else {}
+    merged = {**file_config, **(extra_config or {})}
+    config = resolve_options(record, merged, overrides, config_path=config_file)
+    input, output = Path(input), Path(output)
+    check_output_dir(output, overwrite)
+    fmt = find_format(host, record, input)
+    ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress)
+
+    with ctx.stage("read"):
+        sample = read_checked(fmt, input)
+        ref = None
+        if reference is not None:
+            reference = Path(reference)
+            ref = read_checked(find_format(host, record, reference), reference)
+            if ref.array.shape != sample.array.shape:
+                raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
+                                            f"input's {sample.array.shape}")
+    with ctx.stage("run"):
+        result = record.factory()(sample, config, ctx)
+    if not isinstance(result, Sample) or result.array.shape != sample.array.shape:
+        got = getattr(getattr(result, "array", None), "shape", type(result).__name__)
+        raise RuntimeError(f"pipeline {record.key} returned {got}, expected a Sample of shape {sample.array.shape}")
+    if not np.all(np.isfinite(result.array)):
+        raise RuntimeError(f"pipeline {record.key} produced NaN or Inf values")
+
+    metrics = None
+    if ref is not None:
+        with ctx.stage("metrics"):
+            metrics = _compute_metrics(host, record, sample, result, ref)
+
+    with atomic_directory(output, overwrite) as tmp:
+        out_file = tmp / input.name
+        with ctx.stage("write"):
+            fmt.write(result, out_file)
+        with ctx.stage("report"):
+            make_report(tmp / "report.png", f"{record.key}: {input.name}", sample, result, ref, metrics)
+        if metrics is not None:
+            _write_json(tmp / "metrics.json", {"pipeline": record.key, **metrics})
+        _write_json(tmp / "run.json", {
+            "pipeline": record.key,
+            "input": str(input.absolute()),
+            "reference": str(reference.absolute()) if reference else None,
+            "output": input.name,
+            "format": fmt.name,
+            "config": config,
+            "seed": seed,
+            "device": str(ctx.device),
+            "versions": _versions(host),
+            "seconds": {k: round(v, 4) for k, v in ctx.timings.items()},
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "notes": ctx.notes,
+            "command": sys.argv,
+        })
+    return RunResult(output.absolute(), output.absolute() / input.name, metrics, dict(ctx.timings))
+
