@@ -216,6 +216,11 @@ class PluginHost:
         """All records of one hook, sorted by key."""
         return [self._records[hook][k] for k in sorted(self._records[hook])]
 
+    def records_of(self, plugin: str) -> list[tuple[str, Record]]:
+        """(hook, record) for every record that ``plugin`` registered, sorted."""
+        return sorted(((h, self._records[h][k]) for (h, k), o in self._owner.items() if o == plugin),
+                      key=lambda item: (item[0], item[1].key))
+
     def owner(self, hook: str, key: str) -> PluginInfo:
         return self.plugins[self._owner[(hook, key)]]
 

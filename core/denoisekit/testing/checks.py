@@ -1,0 +1,171 @@
+"""Checks per record kind: format round trips and bad-file errors, metric sanity, a pipeline's
+run on its domain's sample (output format, shape, files, determinism under a seed), and the
+domain's sample builder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from denoisekit.errors import InputError
+from denoisekit.manager import PluginHost
+from denoisekit.records import DomainRecord, FormatRecord, MetricRecord, PipelineRecord, Record
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check; call it with a fresh temporary directory."""
+
+    id: str
+    run: Callable[[Path], None]
+
+    def __call__(self, tmp_path: Path) -> None:
+        self.run(Path(tmp_path))
+
+
+def _check_loaded(host: PluginHost, plugin: str) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        info = host.plugins.get(plugin)
+        assert info is not None, f"plugin {plugin!r} is not installed (known: {sorted(host.plugins)})"
+        assert info.status == "loaded", f"plugin {plugin!r} is {info.status}: {info.error}"
+        assert info.hooks, f"plugin {plugin!r} implements no hook"
+    return check
+
+
+def _format_round_trip(fmt: FormatRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        sample = fmt.example()
+        path = tmp / ("example" + (fmt.suffixes[0] if fmt.suffixes else ""))
+        fmt.write(sample, path)
+        back = fmt.read(path)
+        assert back.axes == sample.axes, f"axes {back.axes!r} != {sample.axes!r}"
+        assert back.array.shape == sample.array.shape, f"shape {back.array.shape} != {sample.array.shape}"
+        if fmt.exact:
+            assert back.array.dtype == sample.array.dtype, f"dtype {back.array.dtype} != {sample.array.dtype}"
+            np.testing.assert_array_equal(back.array, sample.array)
+        else:
+            np.testing.assert_allclose(back.array, sample.array, rtol=1e-2, atol=1e-2 * np.ptp(sample.array))
+    return check
+
+
+def _format_bad_files(fmt: FormatRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        suffix = fmt.suffixes[0] if fmt.suffixes else ""
+        cases = {"missing": tmp / f"missing{suffix}"}
+        if not fmt.directory:
+            garbage = tmp / f"garbage{suffix}"
+            garbage.write_bytes(b"this is not a valid file\x00\x01\x02" * 3)
+            empty = tmp / f"empty{suffix}"
+            empty.write_bytes(b"")
+            cases |= {"garbage": garbage, "empty": empty}
+        for case, path in cases.items():
+            try:
+                fmt.read(path)
+            except InputError as e:
+                assert str(path.name) in str(e), f"{case}: error does not name the file: {e}"
+                assert "\n" not in str(e), f"{case}: error is not one line: {e!r}"
+            else:
+                raise AssertionError(f"{fmt.name}: reading a {case} file raised no InputError")
+    return check
+
+
+def _metric_sanity(metric: MetricRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        rng = np.random.default_rng(0)
+        ref = rng.random((32, 32))
+        near = ref + 0.01 * rng.standard_normal(ref.shape)
+        far = ref + 0.2 * rng.standard_normal(ref.shape)
+        v_near, v_far = metric.fn(near, ref, 1.0, "HW"), metric.fn(far, ref, 1.0, "HW")
+        assert isinstance(v_near, float) and np.isfinite(v_near) and np.isfinite(v_far)
+        better = v_near > v_far if metric.higher_is_better else v_near < v_far
+        assert better, f"{metric.name}: a closer estimate scored worse ({v_near} vs {v_far})"
+    return check
+
+
+def _pipeline_run(host: PluginHost, record: PipelineRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        from denoisekit.runner import find_format, run_pipeline
+
+        domain = host.domain(record.domain)
+        sample_dir = tmp / "sample"
+        sample_dir.mkdir()
+        inputs = domain.build_sample(sample_dir)
+        outputs = []
+        for i in range(2):
+            result = run_pipeline(host, record.key, inputs.input, tmp / f"out{i}", reference=inputs.reference,
+                                  overrides=dict(record.test_config), device="cpu", seed=0, show_progress=False)
+            files = {p.name for p in result.output_dir.iterdir()}
+            expected = {inputs.input.name, "run.json", "report.png"} | (
+                {"metrics.json"} if inputs.reference else set())
+            assert expected <= files, f"missing outputs: {sorted(expected - files)}"
+            fmt = find_format(host, record, inputs.input)
+            original, out = fmt.read(inputs.input), fmt.read(result.output_file)
+            assert out.array.shape == original.array.shape, f"output shape {out.array.shape}"
+            if inputs.reference:
+                metrics = json.loads((result.output_dir / "metrics.json").read_text())
+                assert set(metrics) == {"pipeline", "input", "output"}
+                assert set(metrics["output"]) == set(record.metrics)
+            outputs.append(out.array)
+        np.testing.assert_array_equal(outputs[0], outputs[1], err_msg="same seed gave different outputs")
+    return check
+
+
+def _domain_sample(host: PluginHost, record: DomainRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        from denoisekit.runner import find_format, read_checked
+
+        inputs = record.build_sample(tmp)
+        demo = host.pipeline(f"{record.name}/{record.demo_pipeline}")
+        for path in filter(None, (inputs.input, inputs.reference)):
+            assert path.exists(), f"build_sample did not write {path}"
+            read_checked(find_format(host, demo, path), path)
+        again = record.build_sample(tmp)
+        assert again.input == inputs.input, "build_sample is not idempotent"
+    return check
+
+
+def _options_valid(record: PipelineRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        from denoisekit.options import resolve_options
+
+        assert resolve_options(record) == record.defaults()
+        resolve_options(record, overrides=dict(record.test_config))
+    return check
+
+
+def _record_checks(host: PluginHost, hook: str, record: Record) -> list[Check]:
+    key = f"{hook.removeprefix('register_')[:-1]}:{record.key}"
+    if isinstance(record, FormatRecord):
+        return [Check(f"{key}:round-trip", _format_round_trip(record)),
+                Check(f"{key}:bad-files", _format_bad_files(record))]
+    if isinstance(record, MetricRecord):
+        return [Check(f"{key}:sanity", _metric_sanity(record))]
+    if isinstance(record, PipelineRecord):
+        return [Check(f"{key}:options", _options_valid(record)),
+                Check(f"{key}:run-deterministic", _pipeline_run(host, record))]
+    if isinstance(record, DomainRecord):
+        return [Check(f"{key}:sample", _domain_sample(host, record))]
+    return []
+
+
+def plugin_checks(plugin: str, host: PluginHost | None = None) -> list[Check]:
+    """Every check for every record that ``plugin`` registers (plus: the plugin loaded)."""
+    host = host or PluginHost()
+    checks = [Check(f"{plugin}:loaded", _check_loaded(host, plugin))]
+    if plugin in host.plugins:
+        for hook, record in host.records_of(plugin):
+            checks += _record_checks(host, hook, record)
+    return checks
+
+
+def parametrize_plugin_checks(*plugins: str):
+    """A ``pytest.mark.parametrize("check", ...)`` over the checks of ``plugins``."""
+    import pytest
+
+    host = PluginHost()
+    checks = [c for p in plugins for c in plugin_checks(p, host)]
+    return pytest.mark.parametrize("check", checks, ids=[c.id for c in checks])
