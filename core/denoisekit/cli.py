@@ -50,15 +50,20 @@ class _Group(click.Group):
         return cmd
 
 
+def _disable_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # eager: must act before click resolves a (possibly plugin-provided) subcommand
+    if value:
+        os.environ[ENV_NO_PLUGINS] = "1"
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--no-plugins", is_flag=True, help=f"Load no third-party plugin (also {ENV_NO_PLUGINS}=1).")
+@click.option("--no-plugins", is_flag=True, is_eager=True, expose_value=False, callback=_disable_plugins,
+              help=f"Load no third-party plugin (also {ENV_NO_PLUGINS}=1).")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 @click.version_option(package_name="denoisekit")
 @click.pass_context
-def cli(ctx: click.Context, no_plugins: bool, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool) -> None:
     """denoisekit: denoising and diffusion-based restoration pipelines for scientific signals."""
-    if no_plugins:
-        os.environ[ENV_NO_PLUGINS] = "1"
     ctx.ensure_object(dict)["debug"] = debug
 
 
@@ -187,15 +192,21 @@ def cache_dir() -> Path:
               help="Directory that receives one sub-directory per domain.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Set an option of the demo pipeline (with exactly one DOMAIN).")
 @click.option("--overwrite", is_flag=True, help="Replace existing demo results.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
 def demo(ctx: click.Context, domains: tuple[str, ...], output: Path, device: str, seed: int,
-         overwrite: bool) -> None:
+         sets: tuple[str, ...], overwrite: bool, quiet: bool) -> None:
     """Run each installed domain's demo pipeline on its built-in sample (or only DOMAINS)."""
+    from denoisekit.options import parse_set
     from denoisekit.runner import run_pipeline
 
     host = _host(ctx)
     chosen = [host.domain(d) for d in domains] if domains else host.domains()
+    if sets and len(chosen) != 1:
+        raise UserError("demo: --set needs exactly one DOMAIN")
     for dom in chosen:
         key = f"{dom.name}/{dom.demo_pipeline}"
         sample_dir = cache_dir() / "samples" / dom.name
@@ -203,7 +214,8 @@ def demo(ctx: click.Context, domains: tuple[str, ...], output: Path, device: str
         click.echo(f"{key}: building the built-in sample in {sample_dir}")
         inputs = dom.build_sample(sample_dir)
         result = run_pipeline(host, key, inputs.input, output / dom.name, reference=inputs.reference,
-                              extra_config=inputs.config, device=device, seed=seed, overwrite=overwrite)
+                              extra_config=inputs.config, overrides=parse_set(sets), device=device, seed=seed,
+                              overwrite=overwrite, show_progress=not quiet)
         _print_result(key, result)
         click.echo(f"  report: {result.output_dir / 'report.png'}")
 

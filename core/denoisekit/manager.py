@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import Distribution, EntryPoint, entry_points
 from types import ModuleType
@@ -69,6 +70,11 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
+def _canonical(name: str) -> str:
+    """Distribution / plugin names compared as PEP 503 does: case and -_. runs do not matter."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".replace("\n", " ")
 
@@ -93,12 +99,12 @@ class PluginHost:
 
     def _load_entrypoints(self, block: set[str]) -> None:
         disabled = _env_flag(ENV_NO_PLUGINS)
-        block |= {b.strip() for b in os.environ.get(ENV_BLOCK, "").split(",") if b.strip()}
+        block = {_canonical(b) for b in block | set(os.environ.get(ENV_BLOCK, "").split(",")) if b.strip()}
         eps = sorted(_plugin_entrypoints(), key=lambda e: (e[1].name if e[1] else "", e[0].name))
         for ep, dist in eps:
             dist_name = dist.name if dist else "?"
             version = dist.version if dist else "?"
-            if disabled or ep.name in block or dist_name in block:
+            if disabled or _canonical(ep.name) in block or _canonical(dist_name) in block:
                 why = (f"third-party plugins disabled ({ENV_NO_PLUGINS} or --no-plugins)" if disabled
                        else f"blocked by {ENV_BLOCK}")
                 self._add_info(PluginInfo(ep.name, dist_name, version, "blocked", why))
@@ -108,8 +114,9 @@ class PluginHost:
     def _add_info(self, info: PluginInfo) -> None:
         if info.name in self.plugins:
             other = self.plugins[info.name]
-            info.status, info.error = "failed", (
-                f"plugin name {info.name!r} is already used by distribution {other.distribution!r}")
+            if info.status != "blocked":
+                info.status, info.error = "failed", (
+                    f"plugin name {info.name!r} is already used by distribution {other.distribution!r}")
             info.name = f"{info.name} ({info.distribution})"
         self.plugins[info.name] = info
 
@@ -159,6 +166,8 @@ class PluginHost:
             results = impl.function()
             if results is None:
                 continue
+            if isinstance(results, (str, bytes, Mapping, Record)) or not isinstance(results, Iterable):
+                raise PluginError(f"{hook} must return a list of {rtype.__name__}, got {type(results).__name__}")
             for record in list(results):
                 if not isinstance(record, rtype):
                     raise PluginError(f"{hook} returned {type(record).__name__}, expected {rtype.__name__}")

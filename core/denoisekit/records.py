@@ -60,11 +60,11 @@ class Option:
     maximum: float | None = None
 
     def __post_init__(self) -> None:
-        if not re.match(r"^[a-z][a-z0-9_]*$", self.name):
+        if not isinstance(self.name, str) or not re.match(r"^[a-z][a-z0-9_]*$", self.name):
             raise PluginError(f"option name {self.name!r} must be a lower-case identifier")
         if not isinstance(self.default, (bool, int, float, str)):
             raise PluginError(f"option {self.name!r}: default must be bool, int, float or str")
-        if not self.help.strip():
+        if not isinstance(self.help, str) or not self.help.strip():
             raise PluginError(f"option {self.name!r} needs a help text")
 
     @property
