@@ -1,0 +1,149 @@
+"""Zero-Shot Noise2Noise (ZS-N2N).
+
+Y. Mansour and R. Heckel, "Zero-Shot Noise2Noise: Efficient Image Denoising without any Data",
+CVPR 2023. A tiny convolutional network is trained on the noisy image alone: two fixed 2x2
+stride-2 diagonal filters split the image into two half-resolution images that show nearly the
+same content but average disjoint pixels (so, for pixel-wise independent noise, independent
+noise), and the network learns to map one to the other. It predicts the noise, so the estimate
+is ``y - f(y)``; a consistency term ties the half-resolution estimates to the downsampled
+full-resolution one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from denoisekit.errors import InputError
+from denoisekit.pipeline import RunContext
+from denoisekit.sample import Sample
+
+
+class NoiseNet(nn.Module):
+    """conv3x3 C->k, LeakyReLU(0.2), conv3x3 k->k, LeakyReLU(0.2), conv1x1 k->C (the paper's net)."""
+
+    def __init__(self, in_channels: int, width: int = 48):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, width, 3, padding=1)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
+        self.conv3 = nn.Conv2d(width, in_channels, 1)
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """PyTorch's default Conv2d initialisation, drawn from ``generator``."""
+        for conv in (self.conv1, self.conv2, self.conv3):
+            nn.init.kaiming_uniform_(conv.weight, a=math.sqrt(5), generator=generator)
+            bound = 1.0 / math.sqrt(conv.weight[0].numel())
+            nn.init.uniform_(conv.bias, -bound, bound, generator=generator)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.leaky_relu(self.conv1(x), 0.2)
+        x = F.leaky_relu(self.conv2(x), 0.2)
+        return self.conv3(x)
+
+
+def pair_downsample(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two half-resolution images D1(x), D2(x): 2x2 stride-2 filters [[0,.5],[.5,0]] and
+    [[.5,0],[0,.5]] applied to each channel of ``x`` (N, C, H, W)."""
+    c = x.shape[1]
+    k1 = x.new_tensor([[0.0, 0.5], [0.5, 0.0]]).expand(c, 1, 2, 2)
+    k2 = x.new_tensor([[0.5, 0.0], [0.0, 0.5]]).expand(c, 1, 2, 2)
+    return F.conv2d(x, k1, stride=2, groups=c), F.conv2d(x, k2, stride=2, groups=c)
+
+
+def zs_n2n_loss(net: nn.Module, y: torch.Tensor) -> torch.Tensor:
+    """The ZS-N2N training loss: residual loss plus consistency loss, each term an MSE mean."""
+    d1, d2 = pair_downsample(y)
+    p1, p2 = d1 - net(d1), d2 - net(d2)
+    residual = 0.5 * (F.mse_loss(p1, d2) + F.mse_loss(p2, d1))
+    e1, e2 = pair_downsample(y - net(y))
+    consistency = 0.5 * (F.mse_loss(p1, e1) + F.mse_loss(p2, e2))
+    return residual + consistency
+
+
+def train(
+    y: torch.Tensor,
+    *,
+    iterations: int,
+    lr: float,
+    lr_step: int,
+    channels: int,
+    generator: torch.Generator,
+    progress: Callable[..., Iterable[int]] | None = None,
+) -> NoiseNet:
+    """Train a fresh network on ``y`` (1, C, H, W) with Adam and the paper's step schedule.
+
+    ``progress`` (like :meth:`RunContext.progress`) reports the iterations when given.
+    """
+    net = NoiseNet(y.shape[1], channels).to(y.device)
+    net.reset_parameters(generator)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=lr_step, gamma=0.5)
+    steps: Iterable[int] = range(iterations)
+    if progress is not None:
+        steps = progress(steps, "zs-n2n: training", total=iterations)
+    for _ in steps:
+        optimizer.zero_grad(set_to_none=True)
+        zs_n2n_loss(net, y).backward()
+        optimizer.step()
+        scheduler.step()
+    return net
+
+
+@torch.no_grad()
+def denoise(net: NoiseNet, y: torch.Tensor) -> torch.Tensor:
+    """The estimate ``y - f(y)``."""
+    return y - net(y)
+
+
+class ZeroShotN2N:
+    """The ``image/zs-n2n`` pipeline: ZS-N2N per image, per slice for volumes (Mansour & Heckel 2023).
+
+    ``C`` is the network's channel axis; every axis other than H, W and C is looped over, each
+    slice trained independently with the same seed.
+    """
+
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+        where = sample.path or Path("<input>")
+        x = sample.array
+        if x.dtype.kind == "c":
+            raise InputError(where, "complex values are not supported by zs-n2n")
+        if "H" not in sample.axes or "W" not in sample.axes:
+            raise InputError(where, f"zs-n2n needs H and W axes, got {sample.axes!r}")
+        order = [i for i, a in enumerate(sample.axes) if a not in "CHW"]
+        order += [sample.axes.index(a) for a in "CHW" if a in sample.axes]
+        moved = np.transpose(x, order)
+        h, w = moved.shape[-2:]
+        if min(h, w) < 2:
+            raise InputError(where, f"zs-n2n needs images of at least 2x2 pixels, got {h}x{w}")
+        c = moved.shape[-3] if "C" in sample.axes else 1
+        stack = moved.reshape(-1, c, h, w).astype(np.float32)
+
+        low = float(x.min())
+        scale = float(sample.data_range or x.max() - low) or 1.0
+        out = np.empty_like(stack)
+        single = stack.shape[0] == 1
+        slices = range(stack.shape[0]) if single else ctx.progress(
+            range(stack.shape[0]), "zs-n2n: slices", total=stack.shape[0])
+        for i in slices:
+            y = torch.from_numpy((stack[i : i + 1] - low) / scale).to(ctx.device)
+            with ctx.stage("train"):
+                net = train(y, iterations=config["iterations"], lr=config["lr"], lr_step=config["lr_step"],
+                            channels=config["channels"], generator=ctx.generator(),
+                            progress=ctx.progress if single else None)
+            with ctx.stage("denoise"):
+                out[i] = denoise(net, y)[0].cpu().numpy() * scale + low
+
+        result = np.transpose(out.reshape(moved.shape), np.argsort(order))
+        result = result.astype(np.result_type(x.dtype, np.float32), copy=False)
+        if config["clip"]:
+            info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
+            lo, hi = (info.min, info.max) if info else (x.min(), x.max())
+            result = np.clip(result, lo, hi)
+        return sample.with_array(result)
