@@ -8,9 +8,6 @@ PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP  := $(VENV)/.denoisekit-installed
 OUT    ?= demo-output
 
-export OMP_NUM_THREADS ?= 1
-export MKL_NUM_THREADS ?= 1
-
 .PHONY: setup demo test lint docs clean
 
 setup: $(STAMP)
@@ -27,8 +24,9 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# one OpenMP thread per test worker: two workers on two cores (more threads oversubscribe)
 test: lint
-	$(PY) -m pytest -n 2 -q
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q
 
 docs: setup
 	$(VENV)/bin/mkdocs build --strict --site-dir site
