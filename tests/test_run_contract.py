@@ -185,3 +185,20 @@ def test_pipelines_listing(capsys):
     assert names["image/zs-n2n"]["summary"] and names["image/zs-n2n"]["plugin"] == "image"
     code, _, err = run_cli(["pipelines", "--domain", "imgae"], capsys)
     assert code == 2 and "did you mean 'image'" in err
+
+
+@pytest.mark.slow
+def test_real_sigint_leaves_no_partial_output(noisy_pair, tmp_path):
+    import signal
+    import time
+
+    noisy, _ = noisy_pair
+    proc = subprocess.Popen([sys.executable, "-m", "denoisekit.cli", "run", "image/zs-n2n", "-i", str(noisy),
+                             "-o", str(tmp_path / "out"), "--set", "iterations=1000000", "--quiet"],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # well into training
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted: nothing was written" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.npy", "noisy.npy"]

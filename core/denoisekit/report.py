@@ -65,7 +65,7 @@ def make_report(
 
     n = len(views) + 1
     has_table = bool(metrics)
-    fig, axs = plt.subplots(1, n, figsize=(3.2 * n, 3.9 if has_table else 3.4), squeeze=False)
+    fig, axs = plt.subplots(1, n, figsize=(3.2 * n, 4.6 if has_table else 3.6), squeeze=False)
     for ax, (name, img) in zip(axs[0], views.items(), strict=False):
         ax.imshow(_scale(img, lo, hi), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(name)
@@ -77,9 +77,9 @@ def make_report(
     if has_table:
         names = sorted({m for values in metrics.values() for m in values})
         rows = [[k] + [f"{metrics[k].get(m, float('nan')):.4g}" for m in names] for k in metrics]
-        table = fig.add_axes((0.25, 0.0, 0.5, 0.12))
+        table = fig.add_axes((0.2, 0.03, 0.6, 0.16))
         table.set_axis_off()
         table.table(cellText=rows, colLabels=["", *names], loc="center", cellLoc="center")
-        fig.subplots_adjust(bottom=0.18)
+        fig.subplots_adjust(top=0.88, bottom=0.24, left=0.02, right=0.98, wspace=0.05)
     fig.savefig(path, dpi=100)
     plt.close(fig)
