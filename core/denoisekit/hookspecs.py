@@ -22,6 +22,7 @@ import pluggy
 if TYPE_CHECKING:
     from denoisekit.records import (
         CommandRecord,
+        DatasetRecord,
         DomainRecord,
         FormatRecord,
         MetricRecord,
@@ -68,3 +69,12 @@ def register_metrics() -> Iterable[MetricRecord]:
 @hookspec
 def register_commands() -> Iterable[CommandRecord]:
     """Extra top-level CLI commands; ``factory()`` returns a ``click.Command``."""
+
+
+@hookspec
+def register_datasets() -> Iterable[DatasetRecord]:
+    """Datasets this plugin can build offline and open for training or evaluation.
+
+    Each has a card in the catalogue (``denoisekit data info NAME``); ``build(root)`` makes the
+    sample set under ``root`` (``denoisekit data build NAME``) and ``open(folder)`` reads it.
+    """

@@ -25,6 +25,7 @@ from denoisekit.options import suggest
 from denoisekit.records import (
     HOOK_RECORDS,
     CommandRecord,
+    DatasetRecord,
     DomainRecord,
     FormatRecord,
     MetricRecord,
@@ -213,6 +214,8 @@ class PluginHost:
             missing = [m for m in record.metrics if m not in self._records["register_metrics"]]
             if missing:
                 return f"metric(s) {missing} are not registered by any plugin"
+        if isinstance(record, DatasetRecord) and record.domain not in self._records["register_domains"]:
+            return f"domain {record.domain!r} is not registered by any plugin"
         if isinstance(record, DomainRecord):
             key = f"{record.name}/{record.demo_pipeline}"
             if key not in self._records["register_pipelines"]:
@@ -260,6 +263,12 @@ class PluginHost:
 
     def commands(self) -> list[CommandRecord]:
         return self.records("register_commands")  # type: ignore[return-value]
+
+    def dataset(self, name: str) -> DatasetRecord:
+        return self._get("register_datasets", name, "dataset")
+
+    def datasets(self) -> list[DatasetRecord]:
+        return self.records("register_datasets")  # type: ignore[return-value]
 
 
 def _plugin_entrypoints() -> list[tuple[EntryPoint, Distribution | None]]:

@@ -192,6 +192,31 @@ class CommandRecord(Record):
             raise PluginError(f"command {self.name!r}: factory must be callable")
 
 
+@dataclass(frozen=True, kw_only=True)
+class DatasetRecord(Record):
+    """A dataset of the catalogue (``datasets/NAME.toml`` is its card) that this plugin can open.
+
+    build(root) -> Path: builds the sample set offline under ``root`` (idempotently: a second call
+        does nothing that is not needed) and returns the dataset's folder; None for a dataset that
+        cannot be made here (fastMRI, Mayo LDCT, ...), which the user brings in the card's layout.
+    open(folder) -> Sequence[dict[str, Any]]: a map-style dataset over a built or user-supplied
+        folder; each item a dict of arrays (``{"x": clean}``, ``{"x": clean, "y": noisy}``).
+    card: path to the card (TOML) for a third-party plugin's dataset; None for the cards that
+        ship in the catalogue folder ``datasets/``.
+    """
+
+    domain: str
+    open: Callable[[Path], Any]
+    build: Callable[[Path], Path] | None = None
+    card: Path | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_name("domain", self.domain)
+        if not callable(self.open) or (self.build is not None and not callable(self.build)):
+            raise PluginError(f"dataset {self.name!r}: open and build must be callable")
+
+
 # hook name -> the record type its results must have
 HOOK_RECORDS: dict[str, type[Record]] = {
     "register_domains": DomainRecord,
@@ -199,4 +224,5 @@ HOOK_RECORDS: dict[str, type[Record]] = {
     "register_formats": FormatRecord,
     "register_metrics": MetricRecord,
     "register_commands": CommandRecord,
+    "register_datasets": DatasetRecord,
 }
