@@ -123,9 +123,10 @@ def pipeline_help(host: PluginHost, key: str) -> str:
              f"metrics with --reference: {', '.join(r.metrics)}", "",
              "options (--set NAME=VALUE, or NAME = VALUE in a --config TOML file):"]
     for o in r.options:
-        extra = f" choices: {', '.join(map(str, o.choices))}." if o.choices else ""
-        bounds = "".join(f" {w} {v}." for w, v in (("min", o.minimum), ("max", o.maximum)) if v is not None)
-        lines.append(f"  {o.name} ({o.type.__name__}, default {o.default!r}): {o.help}{extra}{bounds}")
+        facts = [o.type.__name__, f"default {o.default!r}"]
+        facts += [f"{w} {v}" for w, v in (("min", o.minimum), ("max", o.maximum)) if v is not None]
+        facts += [f"one of {', '.join(map(str, o.choices))}"] if o.choices else []
+        lines.append(f"  {o.name} ({', '.join(facts)}): {o.help}")
     if not r.options:
         lines.append("  (none)")
     lines += ["", f"usage: denoisekit run {r.key} --input PATH --output DIR [--reference PATH] "
