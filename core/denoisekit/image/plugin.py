@@ -11,7 +11,7 @@ from pathlib import Path
 from denoisekit.hookspecs import hookimpl
 from denoisekit.image import formats
 from denoisekit.pipeline import Pipeline
-from denoisekit.records import DemoInputs, DomainRecord, FormatRecord, Option, PipelineRecord
+from denoisekit.records import DatasetRecord, DemoInputs, DomainRecord, FormatRecord, Option, PipelineRecord
 
 ZS_N2N_OPTIONS = (
     Option(name="iterations", default=2000, minimum=1, help="training iterations (Adam steps)"),
@@ -33,6 +33,18 @@ def _build_sample(directory: Path) -> DemoInputs:
     from denoisekit.image.sample import build_sample
 
     return build_sample(directory)
+
+
+def _build_image_sample_set(root: Path) -> Path:
+    from denoisekit.image.dataset import build_image_sample_set
+
+    return build_image_sample_set(root)
+
+
+def _open_image_folder(folder: Path):
+    from denoisekit.image.dataset import ImageFolder
+
+    return ImageFolder(folder)
 
 
 @hookimpl
@@ -68,3 +80,10 @@ def register_pipelines() -> list[PipelineRecord]:
             summary="Zero-Shot Noise2Noise: a tiny CNN fitted to the noisy image (Mansour & Heckel 2023)",
             formats=("npy", "png", "tiff", "nifti"), test_config={"iterations": 30}),
     ]
+
+
+@hookimpl
+def register_datasets() -> list[DatasetRecord]:
+    return [DatasetRecord(
+        name="image-sample", domain="image", build=_build_image_sample_set, open=_open_image_folder,
+        summary="148 grayscale 128x128 tiles of scikit-image's CC0/public-domain pictures, clean and sigma-25 noisy")]
