@@ -1,12 +1,18 @@
-"""The core's own components, registered as an ordinary plugin: metrics and the ``data`` command."""
+"""The core's own components, registered as an ordinary plugin: metrics, the ``data`` command and
+the building blocks (operators, noise models, ...) that pipelines assemble by name.
+
+Nothing heavy is imported here: classes are looked up when a record's factory is called.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 from denoisekit import metrics
 from denoisekit.hookspecs import hookimpl
-from denoisekit.records import CommandRecord, MetricRecord
+from denoisekit.records import CommandRecord, MetricRecord, NoiseModelRecord, OperatorRecord
 
 
 @hookimpl
@@ -31,3 +37,55 @@ def _data_command() -> Any:
 def register_commands() -> list[CommandRecord]:
     return [CommandRecord(name="data", summary="The dataset catalogue: list, show and build datasets",
                           factory=_data_command)]
+
+
+def lazy(target: str, **fixed: Any) -> Callable[..., Any]:
+    """A callable that imports ``module:attribute`` on first call and calls it (with ``fixed`` defaults)."""
+    module, _, attr = target.partition(":")
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), attr)(*args, **{**fixed, **kwargs})
+
+    build.__qualname__ = build.__name__ = attr
+    return build
+
+
+_EX = "denoisekit.component_examples"
+
+
+@hookimpl
+def register_operators() -> list[OperatorRecord]:
+    return [
+        OperatorRecord(name="identity", summary="Identity A = I (denoising)",
+                       factory=lazy("denoisekit.operators:Identity"), example=lazy(f"{_EX}:identity")),
+        OperatorRecord(name="mask", summary="Elementwise binary or weighted mask (inpainting, k-space sampling)",
+                       factory=lazy("denoisekit.operators:Mask"), example=lazy(f"{_EX}:mask")),
+        OperatorRecord(name="blur", summary="Circular 2-D/3-D convolution by FFT, exact adjoint, prox and SVD",
+                       factory=lazy("denoisekit.operators:Blur"), example=lazy(f"{_EX}:blur")),
+    ]
+
+
+@hookimpl
+def register_noise_models() -> list[NoiseModelRecord]:
+    noise = "denoisekit.noise"
+    return [
+        NoiseModelRecord(name="gaussian", summary="White Gaussian noise y = x + sigma n",
+                         factory=lazy(f"{noise}:Gaussian"), example=lazy(f"{noise}:Gaussian", sigma=0.1)),
+        NoiseModelRecord(name="poisson", summary="Poisson counts y = gain * Poisson(x / gain)",
+                         factory=lazy(f"{noise}:Poisson"), example=lazy(f"{noise}:Poisson", gain=0.05)),
+        NoiseModelRecord(name="gamma", summary="Multiplicative Gamma noise y = x * Gamma(ell, 1/ell) (speckle)",
+                         factory=lazy(f"{noise}:Gamma"), example=lazy(f"{noise}:Gamma", ell=10.0)),
+        NoiseModelRecord(name="poisson-gaussian", summary="Poisson counts plus Gaussian read noise",
+                         factory=lazy(f"{noise}:PoissonGaussian"),
+                         example=lazy(f"{noise}:PoissonGaussian", gain=0.05, sigma=0.02)),
+        NoiseModelRecord(name="non-iid", summary="Gaussian noise with a per-channel or per-pixel sigma map",
+                         factory=lazy(f"{noise}:NonIID"), example=lazy(f"{_EX}:non_iid")),
+        NoiseModelRecord(name="correlated", summary="Gaussian noise filtered by a kernel (spatially correlated)",
+                         factory=lazy(f"{noise}:Correlated"), example=lazy(f"{_EX}:correlated")),
+        NoiseModelRecord(name="stripes", summary="Additive stripes along rows or columns (structured)",
+                         factory=lazy(f"{noise}:Stripes"), example=lazy(f"{noise}:Stripes", sigma=0.1)),
+        NoiseModelRecord(name="dead-lines", summary="Dead rows or columns set to a constant (structured)",
+                         factory=lazy(f"{noise}:DeadLines"), example=lazy(f"{noise}:DeadLines", fraction=0.1)),
+        NoiseModelRecord(name="impulse", summary="Salt-and-pepper impulse noise (structured)",
+                         factory=lazy(f"{noise}:Impulse"), example=lazy(f"{noise}:Impulse", amount=0.05)),
+    ]

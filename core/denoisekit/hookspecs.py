@@ -23,10 +23,16 @@ if TYPE_CHECKING:
     from denoisekit.records import (
         CommandRecord,
         DatasetRecord,
+        DenoiserRecord,
         DomainRecord,
         FormatRecord,
+        LossRecord,
         MetricRecord,
+        NoiseModelRecord,
+        OperatorRecord,
         PipelineRecord,
+        SamplerRecord,
+        ScheduleRecord,
     )
 
 PROJECT = "denoisekit"
@@ -78,3 +84,37 @@ def register_datasets() -> Iterable[DatasetRecord]:
     Each has a card in the catalogue (``denoisekit data info NAME``); ``build(root)`` makes the
     sample set under ``root`` (``denoisekit data build NAME``) and ``open(folder)`` reads it.
     """
+
+
+@hookspec
+def register_samplers() -> Iterable[SamplerRecord]:
+    """Diffusion samplers (DDPM, DDIM, Heun, predictor-corrector, DPS, ...), built by name.
+
+    ``factory(**params)`` returns a :class:`denoisekit.samplers.Sampler` whose ``sample`` has the one
+    signature ``sample(model, schedule, x_T_or_shape, *, y, op, steps, generator, callback)``.
+    """
+
+
+@hookspec
+def register_schedules() -> Iterable[ScheduleRecord]:
+    """Noise schedules / SDEs (VP, VE, EDM, OUVE, ...): ``factory(**params)`` -> NoiseSchedule."""
+
+
+@hookspec
+def register_operators() -> Iterable[OperatorRecord]:
+    """Forward operators ``y = A x`` with ``A``, ``A_adjoint`` (checked for adjointness by the kit)."""
+
+
+@hookspec
+def register_noise_models() -> Iterable[NoiseModelRecord]:
+    """Noise models ``p(y | x)``: sampling, Tweedie from a score, data-fidelity gradient."""
+
+
+@hookspec
+def register_denoisers() -> Iterable[DenoiserRecord]:
+    """Denoisers ``D(x, sigma)`` (MMSE estimates) that samplers and pipelines use as priors."""
+
+
+@hookspec
+def register_losses() -> Iterable[LossRecord]:
+    """Self-supervised losses with one signature ``loss(model, y, *, op, noise, generator)``."""

@@ -25,12 +25,14 @@ from denoisekit.options import suggest
 from denoisekit.records import (
     HOOK_RECORDS,
     CommandRecord,
+    ComponentRecord,
     DatasetRecord,
     DomainRecord,
     FormatRecord,
     MetricRecord,
     PipelineRecord,
     Record,
+    kind_of,
 )
 
 GROUP = "denoisekit.plugins"
@@ -176,7 +178,7 @@ class PluginHost:
                 if record.key in table:
                     owner = self.plugins[self._owner[(hook, record.key)]]
                     raise PluginError(
-                        f"{rtype.__name__[:-6].lower()} {record.key!r} is already registered by plugin "
+                        f"{kind_of(hook)} {record.key!r} is already registered by plugin "
                         f"{owner.name!r} (distribution {owner.distribution!r}); "
                         f"conflicting distribution {info.distribution!r}")
                 table[record.key] = record
@@ -199,7 +201,7 @@ class PluginHost:
                 problem = self._dangling(hook, self._records[hook][key])
                 if problem:
                     info = self.plugins[owner]
-                    info.status, info.error = "failed", f"{hook[9:-1]} {key!r}: {problem}"
+                    info.status, info.error = "failed", f"{kind_of(hook)} {key!r}: {problem}"
                     self._drop(owner)
                     changed = True
                     break
@@ -263,6 +265,10 @@ class PluginHost:
 
     def commands(self) -> list[CommandRecord]:
         return self.records("register_commands")  # type: ignore[return-value]
+
+    def component(self, hook: str, name: str) -> ComponentRecord:
+        """A building block by name, e.g. ``component("register_samplers", "ddim")``."""
+        return self._get(hook, name, kind_of(hook))
 
     def dataset(self, name: str) -> DatasetRecord:
         return self._get("register_datasets", name, "dataset")

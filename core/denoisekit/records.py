@@ -217,6 +217,58 @@ class DatasetRecord(Record):
             raise PluginError(f"dataset {self.name!r}: open and build must be callable")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ComponentRecord(Record):
+    """A building block that pipelines assemble by name (a sampler, a schedule, an operator, ...).
+
+    factory(**params) builds one; example() builds a small instance for the conformance kit
+    (default: ``factory()``). For operators, example() returns ``(operator, x_shape)``.
+    """
+
+    factory: Callable[..., Any]
+    example: Callable[[], Any] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not callable(self.factory) or (self.example is not None and not callable(self.example)):
+            raise PluginError(f"{type(self).__name__} {self.name!r}: factory and example must be callable")
+
+    def build_example(self) -> Any:
+        return (self.example or self.factory)()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SamplerRecord(ComponentRecord):
+    """A diffusion sampler: ``factory(**params)`` -> :class:`denoisekit.samplers.Sampler`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleRecord(ComponentRecord):
+    """A noise schedule / SDE: ``factory(**params)`` -> :class:`denoisekit.schedules.NoiseSchedule`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorRecord(ComponentRecord):
+    """A forward operator: ``factory(**params)`` -> :class:`denoisekit.operators.ForwardOperator`;
+    ``example()`` -> ``(operator, x_shape)`` for the adjointness check."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoiseModelRecord(ComponentRecord):
+    """A noise model: ``factory(**params)`` -> :class:`denoisekit.noise.NoiseModel`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenoiserRecord(ComponentRecord):
+    """A denoiser ``D(x, sigma)``: ``factory(**params)`` -> :class:`denoisekit.denoisers.Denoiser`;
+    ``example()`` -> ``(denoiser, x_shape)`` for the shape / dtype / scaling checks."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LossRecord(ComponentRecord):
+    """A self-supervised loss: ``factory(**params)`` -> :class:`denoisekit.losses.SelfSupervisedLoss`."""
+
+
 # hook name -> the record type its results must have
 HOOK_RECORDS: dict[str, type[Record]] = {
     "register_domains": DomainRecord,
@@ -225,4 +277,16 @@ HOOK_RECORDS: dict[str, type[Record]] = {
     "register_metrics": MetricRecord,
     "register_commands": CommandRecord,
     "register_datasets": DatasetRecord,
+    "register_samplers": SamplerRecord,
+    "register_schedules": ScheduleRecord,
+    "register_operators": OperatorRecord,
+    "register_noise_models": NoiseModelRecord,
+    "register_denoisers": DenoiserRecord,
+    "register_losses": LossRecord,
 }
+
+
+def kind_of(hook: str) -> str:
+    """The singular noun for a hook's records: ``register_losses`` -> ``loss``."""
+    plural = hook.removeprefix("register_").replace("_", " ")
+    return plural[:-2] if plural.endswith("sses") else plural[:-1]

@@ -1,6 +1,8 @@
 """Checks per record kind: format round trips and bad-file errors, metric sanity, a pipeline's
-run on its domain's sample (output format, shape, files, determinism under a seed), and the
-domain's sample builder."""
+run on its domain's sample (output format, shape, files, determinism under a seed), the domain's
+sample builder, and for building blocks: operator adjointness, noise-model and sampler
+determinism, schedule configs that serialise, the denoiser contract (shape, dtype, device, the
+bias-free scaling identity) and losses that give a finite scalar with a gradient."""
 
 from __future__ import annotations
 
@@ -13,7 +15,15 @@ import numpy as np
 
 from denoisekit.errors import InputError
 from denoisekit.manager import PluginHost
-from denoisekit.records import DomainRecord, FormatRecord, MetricRecord, PipelineRecord, Record
+from denoisekit.records import (
+    ComponentRecord,
+    DomainRecord,
+    FormatRecord,
+    MetricRecord,
+    PipelineRecord,
+    Record,
+    kind_of,
+)
 
 
 @dataclass(frozen=True)
@@ -137,8 +147,100 @@ def _options_valid(record: PipelineRecord) -> Callable[[Path], None]:
     return check
 
 
+def _operator_adjoint(record: ComponentRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        import torch
+
+        op, shape = record.build_example()
+        err = op.adjointness_test(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        assert err < 1e-8, f"operator {record.name!r}: <Ax, y> and <x, A^T y> differ by {err:.2e} (relative)"
+    return check
+
+
+def _noise_model_sample(record: ComponentRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        import torch
+
+        noise = record.build_example()
+        x = torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(1), dtype=torch.float64) + 0.5
+        a, b = (noise.sample(x, generator=torch.Generator().manual_seed(0)) for _ in range(2))
+        assert a.shape == x.shape and torch.isfinite(a).all(), f"noise model {record.name!r}: bad sample"
+        assert torch.equal(a, b), f"noise model {record.name!r}: same seed gave different samples"
+    return check
+
+
+def _schedule_config(record: ComponentRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        import torch
+
+        schedule = record.build_example()
+        clone = type(schedule).from_config(json.loads(json.dumps(schedule.config())))
+        t = torch.linspace(0.1, 0.9, 5, dtype=torch.float64)
+        x0 = torch.ones(5, 1, dtype=torch.float64)
+        for a, b in zip(schedule.marginal(x0, t.view(5, 1)), clone.marginal(x0, t.view(5, 1)), strict=True):
+            torch.testing.assert_close(a, b)
+        std = schedule.marginal(x0, t.view(5, 1))[1]
+        assert bool((std > 0).all()) and bool(torch.isfinite(std).all()), f"schedule {record.name!r}: bad std"
+    return check
+
+
+def _sampler_runs(record: ComponentRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        import torch
+
+        from denoisekit.denoisers.gaussian import GaussianPriorDenoiser
+        from denoisekit.schedules import EDM
+
+        sampler = record.build_example()
+        prior = GaussianPriorDenoiser(torch.zeros(4, dtype=torch.float64), torch.eye(4, dtype=torch.float64))
+        runs = [sampler.sample(prior, EDM(), (3, 4), steps=4, generator=torch.Generator().manual_seed(0))
+                for _ in range(2)]
+        assert runs[0].shape == (3, 4) and bool(torch.isfinite(runs[0]).all())
+        assert torch.equal(runs[0], runs[1]), f"sampler {record.name!r}: same seed gave different samples"
+    return check
+
+
+def _denoiser_contract(record: ComponentRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        import torch
+
+        denoiser, shape = record.build_example()
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            out = denoiser(x, 0.5)
+            assert out.shape == x.shape and out.dtype == x.dtype and out.device == x.device
+            assert bool(torch.isfinite(out).all()), f"denoiser {record.name!r} returned NaN/Inf"
+            if getattr(denoiser, "bias_free", False):
+                torch.testing.assert_close(denoiser(3 * x, 1.5), 3 * out, rtol=1e-4, atol=1e-5)
+    return check
+
+
+def _loss_backward(record: ComponentRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        import torch
+
+        loss_fn = record.build_example()
+        model = torch.nn.Conv2d(1, 1, 3, padding=1)
+        y = torch.rand(2, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+        value = loss_fn(model, y, generator=torch.Generator().manual_seed(1))
+        assert value.ndim == 0 and bool(torch.isfinite(value)), f"loss {record.name!r}: not a finite scalar"
+        value.backward()
+        assert model.weight.grad is not None, f"loss {record.name!r}: no gradient reaches the model"
+    return check
+
+
+_COMPONENT_CHECKS: dict[str, tuple[str, Callable[[ComponentRecord], Callable[[Path], None]]]] = {
+    "register_operators": ("adjoint", _operator_adjoint),
+    "register_noise_models": ("sample", _noise_model_sample),
+    "register_schedules": ("config", _schedule_config),
+    "register_samplers": ("gaussian-prior", _sampler_runs),
+    "register_denoisers": ("contract", _denoiser_contract),
+    "register_losses": ("backward", _loss_backward),
+}
+
+
 def _record_checks(host: PluginHost, hook: str, record: Record) -> list[Check]:
-    key = f"{hook.removeprefix('register_')[:-1]}:{record.key}"
+    key = f"{kind_of(hook)}:{record.key}"
     if isinstance(record, FormatRecord):
         return [Check(f"{key}:round-trip", _format_round_trip(record)),
                 Check(f"{key}:bad-files", _format_bad_files(record))]
@@ -149,6 +251,9 @@ def _record_checks(host: PluginHost, hook: str, record: Record) -> list[Check]:
                 Check(f"{key}:run-deterministic", _pipeline_run(host, record))]
     if isinstance(record, DomainRecord):
         return [Check(f"{key}:sample", _domain_sample(host, record))]
+    if hook in _COMPONENT_CHECKS and isinstance(record, ComponentRecord):
+        name, make = _COMPONENT_CHECKS[hook]
+        return [Check(f"{key}:{name}", make(record))]
     return []
 
 
