@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 
 from denoisekit import noise, operators
+from denoisekit.denoisers import Denoiser
 
 X_SHAPE = (2, 1, 8, 8)
 
@@ -36,3 +37,28 @@ def non_iid() -> noise.NoiseModel:
 
 def correlated() -> noise.NoiseModel:
     return noise.Correlated(0.1, torch.ones(3, 3, dtype=torch.float64) / 9)
+
+
+def gaussian_prior() -> tuple[Denoiser, tuple[int, ...]]:
+    from denoisekit.denoisers import GaussianPriorDenoiser
+
+    a = torch.randn(4, 4, generator=_generator())
+    return GaussianPriorDenoiser(torch.zeros(4), a @ a.T + torch.eye(4)), (3, 4)
+
+
+def bias_free_cnn() -> tuple[Denoiser, tuple[int, ...]]:
+    from denoisekit.denoisers import BiasFreeCNN
+
+    torch.manual_seed(0)
+    return BiasFreeCNN(1, width=8, depth=3).eval(), (2, 1, 8, 8)
+
+
+def monai_unet() -> tuple[Denoiser, tuple[int, ...]]:
+    from denoisekit.denoisers import UNetDenoiser
+    from denoisekit.schedules import DiscreteVP
+
+    torch.manual_seed(0)
+    net = UNetDenoiser.from_monai(DiscreteVP(1000), "eps", spatial_dims=2, in_channels=1, out_channels=1,
+                                  channels=(8, 16), attention_levels=(False, False), num_res_blocks=1,
+                                  norm_num_groups=8)
+    return net.eval(), (1, 1, 16, 16)

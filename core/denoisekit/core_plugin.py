@@ -12,7 +12,15 @@ from typing import Any
 
 from denoisekit import metrics
 from denoisekit.hookspecs import hookimpl
-from denoisekit.records import CommandRecord, MetricRecord, NoiseModelRecord, OperatorRecord
+from denoisekit.records import (
+    CommandRecord,
+    DenoiserRecord,
+    MetricRecord,
+    NoiseModelRecord,
+    OperatorRecord,
+    SamplerRecord,
+    ScheduleRecord,
+)
 
 
 @hookimpl
@@ -88,4 +96,54 @@ def register_noise_models() -> list[NoiseModelRecord]:
                          factory=lazy(f"{noise}:DeadLines"), example=lazy(f"{noise}:DeadLines", fraction=0.1)),
         NoiseModelRecord(name="impulse", summary="Salt-and-pepper impulse noise (structured)",
                          factory=lazy(f"{noise}:Impulse"), example=lazy(f"{noise}:Impulse", amount=0.05)),
+    ]
+
+
+@hookimpl
+def register_schedules() -> list[ScheduleRecord]:
+    mod = "denoisekit.schedules"
+    return [
+        ScheduleRecord(name="vp", summary="Variance-preserving SDE, linear beta (Song et al. 2021)",
+                       factory=lazy(f"{mod}:VP")),
+        ScheduleRecord(name="ve", summary="Variance-exploding SDE, geometric sigma (Song et al. 2021)",
+                       factory=lazy(f"{mod}:VE")),
+        ScheduleRecord(name="edm", summary="EDM: sigma(t) = t, Karras rho-grid (Karras et al. 2022)",
+                       factory=lazy(f"{mod}:EDM")),
+        ScheduleRecord(name="ouve", summary="Ornstein-Uhlenbeck VE: mean drifts to y (SGMSE+, Richter et al. 2023)",
+                       factory=lazy(f"{mod}:OUVE")),
+        ScheduleRecord(name="ve-sigma-t", summary="VE SDE dx = sigma^t dw (Song et al.; ultrasound dehazing)",
+                       factory=lazy(f"{mod}:VESigmaT")),
+        ScheduleRecord(name="discrete-vp", summary="Discrete DDPM betas from MONAI's schedule registry",
+                       factory=lazy(f"{mod}:DiscreteVP")),
+    ]
+
+
+@hookimpl
+def register_samplers() -> list[SamplerRecord]:
+    mod = "denoisekit.samplers"
+    return [
+        SamplerRecord(name="ddpm", summary="Ancestral DDPM sampling (Ho et al. 2020)", factory=lazy(f"{mod}:DDPM")),
+        SamplerRecord(name="ddim", summary="DDIM with eta (Song, Meng & Ermon 2021, eq. 12)",
+                      factory=lazy(f"{mod}:DDIM")),
+        SamplerRecord(name="euler", summary="Euler probability-flow ODE (Karras et al. 2022, Alg. 1)",
+                      factory=lazy(f"{mod}:EulerEDM")),
+        SamplerRecord(name="heun", summary="Heun 2nd-order ODE with optional churn (Karras et al. 2022, Alg. 2)",
+                      factory=lazy(f"{mod}:HeunEDM")),
+        SamplerRecord(name="pc", summary="Reverse-diffusion predictor + Langevin corrector (Song et al. 2021)",
+                      factory=lazy(f"{mod}:PredictorCorrector")),
+        SamplerRecord(name="euler-maruyama", summary="Euler-Maruyama on the reverse-time SDE",
+                      factory=lazy(f"{mod}:EulerMaruyama")),
+    ]
+
+
+@hookimpl
+def register_denoisers() -> list[DenoiserRecord]:
+    mod = "denoisekit.denoisers"
+    return [
+        DenoiserRecord(name="gaussian-prior", summary="Exact MMSE denoiser of a Gaussian prior N(mu, C)",
+                       factory=lazy(f"{mod}:GaussianPriorDenoiser"), example=lazy(f"{_EX}:gaussian_prior")),
+        DenoiserRecord(name="bias-free-cnn", summary="Blind bias-free CNN (Mohan et al. 2020; Kadkhodaie et al. 2024)",
+                       factory=lazy(f"{mod}:BiasFreeCNN"), example=lazy(f"{_EX}:bias_free_cnn")),
+        DenoiserRecord(name="monai-unet", summary="MONAI DiffusionModelUNet (eps, v or x0) wrapped as a denoiser",
+                       factory=lazy(f"{mod}:UNetDenoiser.from_monai"), example=lazy(f"{_EX}:monai_unet")),
     ]

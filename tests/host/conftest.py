@@ -19,6 +19,7 @@ FIXTURE_SITE = Path(__file__).resolve().parents[1] / "fixtures" / "site"
 # entry point name -> distribution name, for every fixture distribution in FIXTURE_SITE
 FIXTURE_PLUGINS = {
     "dk_fixture_good": "dk-fixture-good",
+    "dk_fixture_components": "dk-fixture-components",
     "dk_fixture_importerror": "dk-fixture-importerror",
     "dk_fixture_badsig": "dk-fixture-badsig",
     "dk_fixture_conflict": "dk-fixture-conflict",
@@ -28,7 +29,7 @@ FIXTURE_PLUGINS = {
     # announced under the entry point name "core", which the built-in plugin already uses
     "core (dk-fixture-dupname)": "dk-fixture-dupname",
 }
-BROKEN_PLUGINS = sorted(set(FIXTURE_PLUGINS) - {"dk_fixture_good"})
+BROKEN_PLUGINS = sorted(set(FIXTURE_PLUGINS) - {"dk_fixture_good", "dk_fixture_components"})
 
 
 def _forget_fixture_modules() -> None:
