@@ -15,6 +15,7 @@ from denoisekit.hookspecs import hookimpl
 from denoisekit.records import (
     CommandRecord,
     DenoiserRecord,
+    LossRecord,
     MetricRecord,
     NoiseModelRecord,
     OperatorRecord,
@@ -146,4 +147,34 @@ def register_denoisers() -> list[DenoiserRecord]:
                        factory=lazy(f"{mod}:BiasFreeCNN"), example=lazy(f"{_EX}:bias_free_cnn")),
         DenoiserRecord(name="monai-unet", summary="MONAI DiffusionModelUNet (eps, v or x0) wrapped as a denoiser",
                        factory=lazy(f"{mod}:UNetDenoiser.from_monai"), example=lazy(f"{_EX}:monai_unet")),
+    ]
+
+
+@hookimpl
+def register_losses() -> list[LossRecord]:
+    mod = "denoisekit.losses"
+    gaussian = lazy("denoisekit.noise:Gaussian", sigma=0.1)
+
+    def with_noise(cls: str) -> Callable[[], Any]:
+        return lambda: lazy(f"{mod}:{cls}")(noise=gaussian())
+
+    return [
+        LossRecord(name="noise2score", summary="Noise2Score: amortised DAE score + Tweedie (Kim & Ye 2021)",
+                   factory=lazy(f"{mod}:Noise2Score"), example=with_noise("Noise2Score")),
+        LossRecord(name="noise2noise", summary="Noise2Noise on a pair of noisy images (Lehtinen et al. 2018)",
+                   factory=lazy(f"{mod}:Noise2Noise")),
+        LossRecord(name="zs-n2n", summary="Zero-Shot Noise2Noise pair downsampler loss (Mansour & Heckel 2023)",
+                   factory=lazy(f"{mod}:ZSN2N")),
+        LossRecord(name="neighbor2neighbor", summary="Neighbor2Neighbor random sub-sampler (Huang et al. 2021)",
+                   factory=lazy(f"{mod}:Neighbor2Neighbor")),
+        LossRecord(name="blind-spot", summary="Blind-spot masking (Noise2Self / Noise2Void)",
+                   factory=lazy(f"{mod}:BlindSpot")),
+        LossRecord(name="c-bsn", summary="C-BSN downsampled invariance + blind spot (Jang et al. 2023)",
+                   factory=lazy(f"{mod}:CBSN")),
+        LossRecord(name="sdap", summary="SDAP random sub-samples generation (Pan et al. 2023)",
+                   factory=lazy(f"{mod}:SDAP")),
+        LossRecord(name="sure", summary="Monte-Carlo SURE for Gaussian noise (Stein 1981; Ramani et al. 2008)",
+                   factory=lazy(f"{mod}:SURE"), example=with_noise("SURE")),
+        LossRecord(name="noise2recon", summary="Noise2Recon consistency under added noise (Desai et al.)",
+                   factory=lazy(f"{mod}:Noise2Recon"), example=with_noise("Noise2Recon")),
     ]

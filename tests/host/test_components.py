@@ -18,6 +18,8 @@ BUILTIN = {
     "register_noise_models": {"gaussian", "poisson", "gamma", "poisson-gaussian", "non-iid", "correlated",
                               "stripes", "dead-lines", "impulse"},
     "register_denoisers": {"gaussian-prior", "bias-free-cnn", "monai-unet"},
+    "register_losses": {"noise2score", "noise2noise", "zs-n2n", "neighbor2neighbor", "blind-spot", "c-bsn",
+                        "sdap", "sure", "noise2recon"},
 }
 
 

@@ -6,7 +6,7 @@ stride-2 diagonal filters split the image into two half-resolution images that s
 same content but average disjoint pixels (so, for pixel-wise independent noise, independent
 noise), and the network learns to map one to the other. It predicts the noise, so the estimate
 is ``y - f(y)``; a consistency term ties the half-resolution estimates to the downsampled
-full-resolution one.
+full-resolution one. The pair downsampler and the loss live in :mod:`denoisekit.losses.noise2noise`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from denoisekit.errors import InputError
+from denoisekit.losses.noise2noise import pair_downsample as pair_downsample  # re-exported
+from denoisekit.losses.noise2noise import zs_n2n_loss
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
 
@@ -46,25 +48,6 @@ class NoiseNet(nn.Module):
         x = F.leaky_relu(self.conv1(x), 0.2)
         x = F.leaky_relu(self.conv2(x), 0.2)
         return self.conv3(x)
-
-
-def pair_downsample(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two half-resolution images D1(x), D2(x): 2x2 stride-2 filters [[0,.5],[.5,0]] and
-    [[.5,0],[0,.5]] applied to each channel of ``x`` (N, C, H, W)."""
-    c = x.shape[1]
-    k1 = x.new_tensor([[0.0, 0.5], [0.5, 0.0]]).expand(c, 1, 2, 2)
-    k2 = x.new_tensor([[0.5, 0.0], [0.0, 0.5]]).expand(c, 1, 2, 2)
-    return F.conv2d(x, k1, stride=2, groups=c), F.conv2d(x, k2, stride=2, groups=c)
-
-
-def zs_n2n_loss(net: nn.Module, y: torch.Tensor) -> torch.Tensor:
-    """The ZS-N2N training loss: residual loss plus consistency loss, each term an MSE mean."""
-    d1, d2 = pair_downsample(y)
-    p1, p2 = d1 - net(d1), d2 - net(d2)
-    residual = 0.5 * (F.mse_loss(p1, d2) + F.mse_loss(p2, d1))
-    e1, e2 = pair_downsample(y - net(y))
-    consistency = 0.5 * (F.mse_loss(p1, e1) + F.mse_loss(p2, e2))
-    return residual + consistency
 
 
 def train(
