@@ -5,6 +5,8 @@ Imported only when an example is built, so the core plugin stays light at start-
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from denoisekit import noise, operators
@@ -62,3 +64,17 @@ def monai_unet() -> tuple[Denoiser, tuple[int, ...]]:
                                   channels=(8, 16), attention_levels=(False, False), num_res_blocks=1,
                                   norm_num_groups=8)
     return net.eval(), (1, 1, 16, 16)
+
+
+def data_consistency() -> Any:
+    from denoisekit.samplers import DDIM, DataConsistency
+
+    return DataConsistency(DDIM(), mode="project")
+
+
+def joint() -> Any:
+    from denoisekit.denoisers import GaussianPriorDenoiser
+    from denoisekit.samplers import JointPosteriorSampler
+
+    haze = GaussianPriorDenoiser(torch.zeros(4, dtype=torch.float64), 0.5 * torch.eye(4, dtype=torch.float64))
+    return JointPosteriorSampler(haze)

@@ -134,6 +134,20 @@ def register_samplers() -> list[SamplerRecord]:
                       factory=lazy(f"{mod}:PredictorCorrector")),
         SamplerRecord(name="euler-maruyama", summary="Euler-Maruyama on the reverse-time SDE",
                       factory=lazy(f"{mod}:EulerMaruyama")),
+        SamplerRecord(name="dps", summary="Diffusion posterior sampling for y = A x + n (Chung et al. 2023)",
+                      factory=lazy(f"{mod}:DPS")),
+        SamplerRecord(name="red-diff", summary="RED-diff variational sampler, no backprop through the network "
+                      "(Mardani et al. 2024)", factory=lazy(f"{mod}:REDDiff")),
+        SamplerRecord(name="ddrm", summary="DDRM spectral-space sampling for operators with an SVD (Kawar et al. 2022)",
+                      factory=lazy(f"{mod}:DDRM")),
+        SamplerRecord(name="data-consistency", summary="A base sampler plus prox / projection onto y = A x "
+                      "(DiffPIR / DDNM)", factory=lazy(f"{mod}:DataConsistency"),
+                      example=lazy(f"{_EX}:data_consistency")),
+        SamplerRecord(name="ccdf", summary="Come-Closer-Diffuse-Faster: start from a noised estimate at t0 "
+                      "(Chung et al. 2022)", factory=lazy(f"{mod}:CCDF")),
+        SamplerRecord(name="joint", summary="Joint two-prior posterior sampler for y = x + h (Stevens et al., "
+                      "ultrasound dehazing)", factory=lazy(f"{mod}:JointPosteriorSampler"),
+                      example=lazy(f"{_EX}:joint")),
     ]
 
 

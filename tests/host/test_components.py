@@ -12,7 +12,8 @@ from denoisekit.manager import PluginHost
 from denoisekit.testing import plugin_checks
 
 BUILTIN = {
-    "register_samplers": {"ddpm", "ddim", "euler", "heun", "pc", "euler-maruyama"},
+    "register_samplers": {"ddpm", "ddim", "euler", "heun", "pc", "euler-maruyama", "dps", "red-diff", "ddrm",
+                          "data-consistency", "ccdf", "joint"},
     "register_schedules": {"vp", "ve", "edm", "ouve", "ve-sigma-t", "discrete-vp"},
     "register_operators": {"identity", "mask", "blur"},
     "register_noise_models": {"gaussian", "poisson", "gamma", "poisson-gaussian", "non-iid", "correlated",

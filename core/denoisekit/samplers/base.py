@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import torch
 
@@ -21,6 +22,7 @@ from denoisekit.schedules.base import NoiseSchedule
 
 Tensor = torch.Tensor
 Callback = Callable[[int, Tensor, Tensor], None]
+StepFn = Callable[..., tuple[Tensor, Tensor]]  # step(model, schedule, x, ts, i, *, generator) -> (x_next, x0_hat)
 
 
 class Sampler:
@@ -53,20 +55,29 @@ class Sampler:
         conditional samplers only. All randomness comes from ``generator``. ``callback(i, x, x0_hat)``
         is called after step ``i`` (0-based). Raises ``FloatingPointError`` on NaN/Inf.
         """
-        name = type(self).__name__
         if op is not None:
-            raise TypeError(f"{name} is an unconditional sampler: it takes no forward operator (op)")
-        if steps < 1:
-            raise ValueError(f"steps must be at least 1, got {steps}")
+            raise TypeError(f"{type(self).__name__} is an unconditional sampler: it takes no forward operator (op)")
         model = as_score_model(model, schedule)
         if isinstance(x_T_or_shape, Tensor):
             x = x_T_or_shape
         else:
             device, dtype = _placement(model, y, generator)
             x = schedule.prior_sample(tuple(x_T_or_shape), y, generator, device, dtype)
+        ts = grid(schedule, steps)
+        final = partial(_tweedie, model, schedule, t=ts[-1], y=y) if self.denoise_final else None
+        return self._loop(model, schedule, x, ts, partial(self.step, y=y), final, generator=generator,
+                          callback=callback, progress=progress)
+
+    def _loop(self, model: ScoreModel, schedule: NoiseSchedule, x: Tensor, ts: list[float], step: StepFn,
+              final: Callable[[Tensor], Tensor] | None, *, generator: torch.Generator | None,
+              callback: Callback | None, progress: bool) -> Tensor:
+        """The loop every sampler shares: ``x, x0_hat = step(model, schedule, x, ts, i, generator=...)`` for each
+        interval of ``ts``, the NaN/Inf check, the callback and the progress bar; then ``final(x)`` if given
+        (the Tweedie estimate at ``t_min``)."""
+        name = type(self).__name__
+        steps = len(ts) - 1
         if x.is_complex():
             raise TypeError(f"{name} does not support complex tensors")
-        ts = schedule.timesteps(steps).tolist()
         indices = range(steps)
         if progress:
             from rich.progress import track
@@ -74,15 +85,16 @@ class Sampler:
             indices = track(indices, description=f"{name}: sampling", total=steps, transient=True)
         with torch.set_grad_enabled(self.needs_grad):
             for i in indices:
-                x, x0_hat = self.step(model, schedule, x, ts, i, y=y, generator=generator)
+                x, x0_hat = step(model, schedule, x, ts, i, generator=generator)
                 if not torch.isfinite(x).all():
                     raise FloatingPointError(f"{name} produced NaN/Inf at step {i} of {steps}")
                 if callback is not None:
                     callback(i, x, x0_hat)
-            if self.denoise_final:
-                x = predict(model, schedule, x, ts[-1], y)[0]
-                if not torch.isfinite(x).all():
-                    raise FloatingPointError(f"{name} produced NaN/Inf in the final denoising after {steps} steps")
+        if final is not None:
+            with torch.no_grad():
+                x = final(x)
+            if not torch.isfinite(x).all():
+                raise FloatingPointError(f"{name} produced NaN/Inf in the final denoising after {steps} steps")
         return x
 
     def step(
@@ -98,6 +110,13 @@ class Sampler:
     ) -> tuple[Tensor, Tensor]:
         """Move ``x`` from ``ts[i]`` to ``ts[i + 1]``; return the new ``x`` and the ``x0_hat`` used."""
         raise NotImplementedError
+
+
+def grid(schedule: NoiseSchedule, steps: int) -> list[float]:
+    """The schedule's ``steps + 1`` sampling times, ``t_max`` first."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    return schedule.timesteps(steps).tolist()
 
 
 def as_score_model(model: Denoiser | ScoreModel, schedule: NoiseSchedule) -> ScoreModel:
@@ -117,6 +136,10 @@ def predict(model: ScoreModel, schedule: NoiseSchedule, x: Tensor, t: float, y: 
         return model.predict(x, t, y)
     score = model.score(x, t, y)
     return x0_from_score(x - schedule.shift(t, y), score, schedule.scale(t), schedule.sigma(t)), score
+
+
+def _tweedie(model: ScoreModel, schedule: NoiseSchedule, x: Tensor, *, t: float, y: Tensor | None) -> Tensor:
+    return predict(model, schedule, x, t, y)[0]
 
 
 def coefficients(schedule: NoiseSchedule, t: float, y: Tensor | None) -> tuple[float, float, float | Tensor]:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -190,13 +191,22 @@ def _sampler_runs(record: ComponentRecord) -> Callable[[Path], None]:
         import torch
 
         from denoisekit.denoisers.gaussian import GaussianPriorDenoiser
+        from denoisekit.operators import Identity
+        from denoisekit.samplers import ConditionalSampler
         from denoisekit.schedules import EDM
 
         sampler = record.build_example()
         prior = GaussianPriorDenoiser(torch.zeros(4, dtype=torch.float64), torch.eye(4, dtype=torch.float64))
-        runs = [sampler.sample(prior, EDM(), (3, 4), steps=4, generator=torch.Generator().manual_seed(0))
+        given: dict[str, Any] = {}
+        shape = (3, 4)
+        if isinstance(sampler, ConditionalSampler):  # a measurement y = A x + n (here: A = I, y = 0.5)
+            given["y"] = torch.full((3, 4), 0.5, dtype=torch.float64)
+            given["op"] = Identity() if sampler.requires_op else None
+            if not sampler.requires_op:  # a two-source sampler (y = x + h): its state stacks x and h on dim 1
+                shape = (3, 8)
+        runs = [sampler.sample(prior, EDM(), shape, steps=4, generator=torch.Generator().manual_seed(0), **given)
                 for _ in range(2)]
-        assert runs[0].shape == (3, 4) and bool(torch.isfinite(runs[0]).all())
+        assert runs[0].shape[0] == 3 and bool(torch.isfinite(runs[0]).all()), f"sampler {record.name!r}: bad sample"
         assert torch.equal(runs[0], runs[1]), f"sampler {record.name!r}: same seed gave different samples"
     return check
 
