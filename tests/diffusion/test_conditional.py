@@ -37,7 +37,6 @@ from denoisekit.samplers import (
     PredictorCorrector,
     REDDiff,
 )
-from denoisekit.samplers.red_diff import Adam
 from denoisekit.schedules import OUVE, VE, VP, VESigmaT
 
 torch.set_num_threads(1)
@@ -138,19 +137,6 @@ def test_red_diff_starts_at_the_given_estimate_and_never_differentiates_the_mode
     REDDiff(noise=Gaussian(SIGMA_Y)).sample(NoGrad(), VE(), start, y=mask.y, op=mask.op, steps=3,
                                             callback=lambda i, x, x0: seen.append(x))
     assert seen[0].shape == (4, 16) and (seen[0] - start).abs().max() <= 0.5 + 1e-9  # one Adam step of at most lr
-
-
-def test_adam_matches_torch() -> None:
-    g = torch.Generator().manual_seed(0)
-    x, grads = torch.randn(5, generator=g), [torch.randn(5, generator=g) for _ in range(4)]
-    param = x.clone().requires_grad_(True)
-    reference = torch.optim.Adam([param], lr=0.1, betas=(0.9, 0.99))
-    adam = Adam(0.1, (0.9, 0.99))
-    for grad in grads:
-        param.grad = grad.clone()
-        reference.step()
-        x = adam(x, grad)
-    torch.testing.assert_close(x, param.detach(), rtol=0, atol=1e-6)
 
 
 # ---- data consistency --------------------------------------------------------------------------------------------

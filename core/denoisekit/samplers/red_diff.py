@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 import torch
 
@@ -52,10 +53,11 @@ class REDDiff(ConditionalSampler):
         return self.estimate(y, op).expand(tuple(x_T_or_shape)).clone()
 
     def stepper(self, y: Tensor, op: ForwardOperator) -> StepFn:
-        return partial(self.step, y=y, op=op, adam=Adam(self.lr, self.betas))
+        return partial(self.step, y=y, op=op, adam={})
 
     def step(self, model: ScoreModel, schedule: NoiseSchedule, x: Tensor, ts: list[float], i: int, *,
-             y: Tensor, op: ForwardOperator, adam: Adam, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+             y: Tensor, op: ForwardOperator, adam: dict[str, Any], generator: torch.Generator | None
+             ) -> tuple[Tensor, Tensor]:
         t = ts[i + 1]
         scale, sigma, _ = coefficients(schedule, t, None)
         eps = randn_like(x, generator)
@@ -65,20 +67,10 @@ class REDDiff(ConditionalSampler):
         ax = op.A(x)
         residual = ax - y if self.noise is None else self.noise.nll_grad(y.expand_as(ax), ax)
         grad = op.A_adjoint(residual) + self.lam * WEIGHTS[self.weighting](sigma) * (eps_hat - eps)
-        return adam(x, grad), x0_hat
-
-
-class Adam:
-    """Adam (Kingma & Ba, ICLR 2015, Alg. 1) on one tensor, functional: ``adam(x, grad)`` returns the new ``x``."""
-
-    def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        self.lr, self.betas, self.eps = lr, betas, eps
-        self.k, self.m, self.v = 0, 0.0, 0.0
-
-    def __call__(self, x: Tensor, grad: Tensor) -> Tensor:
-        b1, b2 = self.betas
-        self.k += 1
-        self.m = b1 * self.m + (1 - b1) * grad
-        self.v = b2 * self.v + (1 - b2) * grad * grad
-        m_hat, v_hat = self.m / (1 - b1**self.k), self.v / (1 - b2**self.k)
-        return x - self.lr * m_hat / (v_hat.sqrt() + self.eps)
+        if not adam:  # one torch Adam (Kingma & Ba 2015) over mu for the whole run, fed the closed-form gradient
+            adam["mu"] = mu = x.detach().clone()
+            adam["optimizer"] = torch.optim.Adam([mu], lr=self.lr, betas=self.betas)
+        mu = adam["mu"]
+        mu.grad = grad.detach()
+        adam["optimizer"].step()
+        return mu.detach().clone(), x0_hat
