@@ -19,5 +19,4 @@ def ctx() -> RunContext:
 
 @pytest.fixture
 def zs_n2n_record() -> PipelineRecord:
-    (record,) = plugin.register_pipelines()
-    return record
+    return next(r for r in plugin.register_pipelines() if r.name == "zs-n2n")

@@ -1,0 +1,319 @@
+"""Two single-image self-supervised pipelines of the image domain, built from the shared core.
+
+* ``image/noise2score``: K. Kim and J. C. Ye, "Noise2Score: Tweedie's Approach to Self-Supervised Image
+  Denoising without Clean Images", NeurIPS 2021. A small residual conv net learns the score of the noisy
+  image's density with the AR-DAE loss (:class:`denoisekit.losses.Noise2Score`, perturbation annealed), and
+  the estimate is the noise model's Tweedie formula (:mod:`denoisekit.noise`).
+* ``image/neighbor2neighbor``: T. Huang et al., "Neighbor2Neighbor: Self-Supervised Denoising from Single
+  Noisy Images", CVPR 2021. The same kind of net learns to map one random neighbour sub-image to the other
+  (:class:`denoisekit.losses.Neighbor2Neighbor`, with its regulariser); the estimate is the net at full
+  resolution.
+
+Both train *one* network on random patches of the noisy input (all its slices for a volume), drawn by
+:class:`denoisekit.data.DeviceLoader` and fitted by :class:`denoisekit.training.Trainer`; the run's seed fixes
+the weights' initialisation, the patches and every draw of the loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from denoisekit.data import ArrayDataset, DeviceLoader
+from denoisekit.errors import InputError, UserError
+from denoisekit.losses import Neighbor2Neighbor, Noise2Score, SelfSupervisedLoss, make_loss_fn
+from denoisekit.noise import Gamma, Gaussian, NoiseModel, Poisson
+from denoisekit.pipeline import RunContext
+from denoisekit.sample import Sample
+from denoisekit.training import Trainer
+
+MAD_TO_SIGMA = 0.6745  # median(|z|) of a standard normal z
+DEPTH = 6  # conv layers of ResConvNet: head, DEPTH - 2 residual layers, tail
+INFERENCE_PIXELS = 2**22  # slices denoised per forward pass: about this many pixels (times the width) at once
+
+
+# --------------------------------------------------------------------------------------------- the network
+
+class ResConvNet(nn.Module):
+    """conv3x3 C->w, LeakyReLU(0.2); ``depth - 2`` x [h <- h + LeakyReLU(conv3x3 w->w (h))]; conv3x3 w->C.
+
+    ``residual=True`` returns ``x - net(x)`` (the net predicts the noise); otherwise ``net(x) * out_scale``.
+    """
+
+    def __init__(self, channels: int, width: int = 32, depth: int = DEPTH, *, residual: bool = False,
+                 out_scale: float = 1.0):
+        super().__init__()
+        if depth < 2:
+            raise ValueError(f"depth must be at least 2, got {depth}")
+        self.head = nn.Conv2d(channels, width, 3, padding=1)
+        self.body = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1) for _ in range(depth - 2))
+        self.tail = nn.Conv2d(width, channels, 3, padding=1)
+        self.residual, self.out_scale = residual, float(out_scale)
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """PyTorch's default Conv2d initialisation, drawn from ``generator`` (CPU)."""
+        for conv in (self.head, *self.body, self.tail):
+            weight = torch.empty_like(conv.weight, device="cpu")
+            nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+            bound = 1.0 / math.sqrt(conv.weight[0].numel())
+            bias = torch.empty_like(conv.bias, device="cpu").uniform_(-bound, bound, generator=generator)
+            with torch.no_grad():
+                conv.weight.copy_(weight)
+                conv.bias.copy_(bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = F.leaky_relu(self.head(x), 0.2)
+        for conv in self.body:
+            h = h + F.leaky_relu(conv(h), 0.2)
+        out = self.tail(h)
+        return x - out if self.residual else out * self.out_scale
+
+
+# ------------------------------------------------------------------------------------ noise level estimates
+
+def diagonal_band(y: np.ndarray) -> np.ndarray:
+    """The finest diagonal Haar band at every 2x2 window of (N, C, H, W) slices, all values flattened:
+    d = (y[i, j] - y[i, j+1] - y[i+1, j] + y[i+1, j+1]) / 2, which has the noise's variance for white noise
+    and removes constants and ramps along either axis."""
+    y = np.asarray(y, dtype=np.float64)
+    d = (y[..., :-1, :-1] - y[..., :-1, 1:] - y[..., 1:, :-1] + y[..., 1:, 1:]) / 2
+    return d.ravel()
+
+
+def mad_sigma(y: np.ndarray) -> float:
+    """Robust std of white noise in (N, C, H, W) slices: median(|d|) / 0.6745 on :func:`diagonal_band`
+    (Donoho & Johnstone's MAD rule, at every 2x2 window rather than every other one)."""
+    d = diagonal_band(y)
+    if d.size == 0:
+        raise ValueError("the noise estimate needs images of at least 2x2 pixels")
+    return float(np.median(np.abs(d))) / MAD_TO_SIGMA
+
+
+def estimate_gain(y: np.ndarray) -> float:
+    """Poisson gain zeta of y = zeta Poisson(x / zeta) (y >= 0): Var[sqrt(y + 3 zeta / 8)] ~ zeta / 4
+    (Anscombe's variance stabilisation, scaled), so zeta = 4 mad_sigma(sqrt(y + 3 zeta / 8))^2, iterated
+    from zeta = 4 mad_sigma(sqrt(y))^2."""
+    y = np.clip(np.asarray(y, dtype=np.float64), 0, None)
+    gain = 4 * mad_sigma(np.sqrt(y)) ** 2
+    for _ in range(3):
+        gain = 4 * mad_sigma(np.sqrt(y + 3 * gain / 8)) ** 2
+    return gain
+
+
+def inverse_trigamma(v: float) -> float:
+    """The ell > 0 with trigamma(ell) = v (Newton from 1/ell + 1/(2 ell^2) = v)."""
+    ell = torch.tensor((1 + math.sqrt(1 + 2 * v)) / (2 * v), dtype=torch.float64)
+    for _ in range(20):
+        step = (torch.special.polygamma(1, ell) - v) / torch.special.polygamma(2, ell)
+        ell = torch.clamp(ell - step, min=ell / 10)
+    return float(ell)
+
+
+def estimate_ell(y: np.ndarray) -> float:
+    """Gamma shape ell of y = x Gamma(ell, 1 / ell) (y > 0): log y = log x + log g with Var[log g] =
+    trigamma(ell), so ell = trigamma^-1(mad_sigma(log y)^2); zeros are set to the smallest positive value."""
+    y = np.asarray(y, dtype=np.float64)
+    positive = y[y > 0]
+    if positive.size == 0:
+        raise ValueError("the Gamma shape estimate needs positive values")
+    return inverse_trigamma(mad_sigma(np.log(np.maximum(y, positive.min()))) ** 2)
+
+
+# ----------------------------------------------------------------------------------------- array handling
+
+@dataclass(frozen=True)
+class Stack:
+    """A sample's array as float32 slices (N, C, H, W) and how to put the result back."""
+
+    slices: np.ndarray
+    order: list[int]
+    moved_shape: tuple[int, ...]
+
+    def restore(self, out: np.ndarray, sample: Sample, clip: bool) -> Sample:
+        """``out`` (N, C, H, W) in the input's layout and dtype family, clipped like zs-n2n when ``clip``."""
+        x = sample.array
+        result = np.transpose(out.reshape(self.moved_shape), np.argsort(self.order))
+        result = result.astype(np.result_type(x.dtype, np.float32), copy=False)
+        if clip:
+            info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
+            lo, hi = (info.min, info.max) if info else (x.min(), x.max())
+            result = np.clip(result, lo, hi)
+        return sample.with_array(result)
+
+
+def as_stack(sample: Sample, name: str) -> Stack:
+    """(N, C, H, W) float32 slices: ``C`` is the channel axis, every axis but H, W and C is a slice axis."""
+    where = sample.path or Path("<input>")
+    x = sample.array
+    if x.dtype.kind == "c":
+        raise InputError(where, f"complex values are not supported by {name}")
+    if x.dtype.kind not in "biuf":
+        raise InputError(where, f"{name} needs numbers, got dtype {x.dtype}")
+    if "H" not in sample.axes or "W" not in sample.axes:
+        raise InputError(where, f"{name} needs H and W axes, got {sample.axes!r}")
+    order = [i for i, a in enumerate(sample.axes) if a not in "CHW"]
+    order += [sample.axes.index(a) for a in "CHW" if a in sample.axes]
+    moved = np.transpose(x, order)
+    h, w = moved.shape[-2:]
+    if min(h, w) < 2:
+        raise InputError(where, f"{name} needs images of at least 2x2 pixels, got {h}x{w}")
+    c = moved.shape[-3] if "C" in sample.axes else 1
+    return Stack(moved.reshape(-1, c, h, w).astype(np.float32), order, moved.shape)
+
+
+def train_net(net: ResConvNet, loss: SelfSupervisedLoss, slices: np.ndarray, config: Mapping[str, Any],
+              ctx: RunContext) -> None:
+    """Fit ``net`` with ``loss`` on random ``patch`` x ``patch`` crops (flipped at random) of the scaled
+    ``slices`` (N, C, H, W): ``steps`` Adam steps at ``lr``, cosine-decayed to lr / 10, batches of ``batch``."""
+    n, _, h, w = slices.shape
+    patch = (min(config["patch"], h), min(config["patch"], w))
+    batch = config["batch"]
+    # repeated so that one epoch holds at least one full batch (on a GPU each repeat is a copy of the slice)
+    items = list(slices) * -(-batch // n)
+    loader = DeviceLoader(ArrayDataset(items, key="y"), ctx.device, batch, patch=patch, flips=(0, 1),
+                          drop_last=True, generator=ctx.seed)
+    steps = config["steps"]
+    # no mixed precision: Noise2Score's perturbations (delta down to 1e-3) are below bf16's resolution
+    trainer = Trainer(net, make_loss_fn(loss), lambda p: torch.optim.Adam(p, lr=config["lr"]),
+                      scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, steps, config["lr"] / 10),
+                      device=ctx.device, seed=ctx.seed, amp=False, progress=ctx.show_progress)
+    trainer.fit(loader, steps)
+
+
+@torch.no_grad()
+def apply_net(fn: Any, slices: np.ndarray, ctx: RunContext, width: int, name: str) -> np.ndarray:
+    """``fn(y)`` on the scaled slices (N, C, H, W), a few slices per forward pass."""
+    n, c, h, w = slices.shape
+    per_pass = max(1, INFERENCE_PIXELS // (h * w * max(width, c)))
+    starts = range(0, n, per_pass)
+    if len(starts) > 1:
+        starts = ctx.progress(starts, f"{name}: denoising", total=len(starts))
+    out = np.empty_like(slices)
+    for i in starts:
+        y = torch.from_numpy(slices[i:i + per_pass]).to(ctx.device)
+        out[i:i + per_pass] = fn(y).float().cpu().numpy()
+    return out
+
+
+def seeded_net(channels: int, config: Mapping[str, Any], ctx: RunContext, **kwargs: Any) -> ResConvNet:
+    net = ResConvNet(channels, config["width"], **kwargs)
+    net.reset_parameters(torch.Generator().manual_seed(ctx.seed))
+    return net.to(ctx.device)
+
+
+# ------------------------------------------------------------------------------------------- the pipelines
+
+class Noise2ScorePipeline:
+    """The ``image/noise2score`` pipeline (Kim & Ye, NeurIPS 2021).
+
+    Scaling: Gaussian images are mapped to ``(x - min) / range`` like zs-n2n; Poisson and Gamma images to
+    ``x / range`` (no shift: counts and multiplicative noise need their zero), where ``range`` is the
+    sample's data range, else ``max - min`` (Gaussian) or ``max`` (Poisson, Gamma). ``sigma`` and ``gain``
+    are in the input's units and divided by ``range``; ``ell`` has no unit. 0 estimates them.
+    """
+
+    name = "noise2score"
+
+    def check_options(self, config: Mapping[str, Any]) -> None:
+        """A UserError for options that do not go together."""
+        kind = config["noise"]
+        for option, used_by in (("sigma", "gaussian"), ("gain", "poisson"), ("ell", "gamma")):
+            if config[option] and kind != used_by:
+                raise UserError(f"{self.name}: option {option!r} applies to noise={used_by} only "
+                                f"(got noise={kind}, {option}={config[option]})")
+        if config["delta_min"] > config["delta_max"]:
+            raise UserError(f"{self.name}: delta_min ({config['delta_min']}) must not exceed delta_max "
+                            f"({config['delta_max']})")
+
+    def noise_model(self, y: np.ndarray, config: Mapping[str, Any], scale: float,
+                    ctx: RunContext) -> tuple[NoiseModel, float]:
+        """The noise model on the scaled slices ``y`` and its average variance there; the values used (in
+        the input's units) go to ``ctx.notes`` (run.json)."""
+        kind = config["noise"]
+        if kind == "gaussian":
+            sigma = config["sigma"] / scale if config["sigma"] else mad_sigma(y)
+            ctx.notes["sigma"] = sigma * scale
+            if sigma <= 0:
+                raise UserError(f"{self.name}: the estimated noise level is 0 (a flat or noiseless image); "
+                                "set sigma")
+            return Gaussian(sigma), sigma**2
+        mean = float(y.mean())
+        if kind == "poisson":
+            gain = config["gain"] / scale if config["gain"] else estimate_gain(y)
+            ctx.notes["gain"] = gain * scale
+            if gain <= 0:
+                raise UserError(f"{self.name}: the estimated Poisson gain is 0 (a flat image); set gain")
+            return Poisson(gain), gain * max(mean, gain)
+        ell = config["ell"] or estimate_ell(y)
+        ctx.notes["ell"] = ell
+        return Gamma(ell), max(mean, 1e-6) ** 2 / ell
+
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+        self.check_options(config)
+        where = sample.path or Path("<input>")
+        stack = as_stack(sample, self.name)
+        x = stack.slices
+        if config["noise"] == "gaussian":
+            low = float(x.min())
+            scale = float(sample.data_range or x.max() - low) or 1.0
+        else:
+            if x.min() < 0:
+                raise InputError(where, f"noise={config['noise']} needs non-negative values, "
+                                        f"the minimum is {x.min():g}")
+            low, scale = 0.0, float(sample.data_range or x.max()) or 1.0
+        y = (x - low) / scale
+        noise, variance = self.noise_model(y, config, scale, ctx)
+
+        # R(y) = net(y) / sqrt(variance): the net predicts a noise-sized term, not a score of size 1 / sigma
+        net = seeded_net(y.shape[1], config, ctx, out_scale=1.0 / math.sqrt(variance))
+        loss = Noise2Score(sigma_max=config["delta_max"], sigma_min=config["delta_min"],
+                           anneal_steps=config["steps"], noise=noise).to(ctx.device)
+        with ctx.stage("train"):
+            train_net(net, loss, y, config, ctx)
+        net.eval()
+        loss.eval()
+        kept = 0
+
+        def estimate(t: torch.Tensor) -> torch.Tensor:
+            nonlocal kept
+            out = loss.denoise(net, t)
+            # Gamma's formula has a pole where y R(y) = ell - 1 and turns negative past it: keep y there
+            bad = ~torch.isfinite(out)
+            if config["noise"] == "gamma":
+                bad |= out < 0
+            kept += int(bad.sum())
+            return torch.where(bad, t, out)
+
+        with ctx.stage("denoise"):
+            out = apply_net(estimate, y, ctx, config["width"], self.name)
+        if kept:
+            ctx.notes["pixels_left_noisy"] = kept
+        return stack.restore(out * scale + low, sample, config["clip"])
+
+
+class Neighbor2NeighborPipeline:
+    """The ``image/neighbor2neighbor`` pipeline (Huang et al., CVPR 2021); scaling as zs-n2n."""
+
+    name = "neighbor2neighbor"
+
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+        stack = as_stack(sample, self.name)
+        x = stack.slices
+        low = float(x.min())
+        scale = float(sample.data_range or x.max() - low) or 1.0
+        y = (x - low) / scale
+        net = seeded_net(y.shape[1], config, ctx, residual=True)
+        with ctx.stage("train"):
+            train_net(net, Neighbor2Neighbor(gamma=config["gamma"]), y, config, ctx)
+        net.eval()
+        with ctx.stage("denoise"):
+            out = apply_net(net, y, ctx, config["width"], self.name)
+        return stack.restore(out * scale + low, sample, config["clip"])
