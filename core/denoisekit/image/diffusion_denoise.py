@@ -28,6 +28,7 @@ import torch
 from denoisekit.checkpoint import load_weights
 from denoisekit.denoisers import BiasFreeCNN
 from denoisekit.errors import InputError, UserError
+from denoisekit.image.slices import as_stack
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
 
@@ -134,10 +135,7 @@ class DiffusionDenoise:
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
         where = sample.path or Path("<input>")
         x = sample.array
-        if x.dtype.kind == "c":
-            raise InputError(where, "complex values are not supported by ddim")
-        if "H" not in sample.axes or "W" not in sample.axes:
-            raise InputError(where, f"ddim needs H and W axes, got {sample.axes!r}")
+        stacked = as_stack(sample, "ddim")
 
         params = {"denoise_final": config["denoise_final"]}
         defaults = {"eta": 0.0, "churn": 0.0}
@@ -148,14 +146,9 @@ class DiffusionDenoise:
             prior = load_prior(weights, ctx.device)
         prior_channels = prior.net[0].in_channels
 
-        order = [i for i, a in enumerate(sample.axes) if a not in "CHW"]
-        order += [sample.axes.index(a) for a in "CHW" if a in sample.axes]
-        moved = np.transpose(x, order)
-        h, w = moved.shape[-2:]
-        c = moved.shape[-3] if "C" in sample.axes else 1
+        stack, c = stacked.slices, stacked.slices.shape[1]
         if prior_channels not in (1, c):
             raise InputError(where, f"the prior ({weights.name}) has {prior_channels} channels; the image has {c}")
-        stack = moved.reshape(-1, c, h, w).astype(np.float32)
 
         low = float(x.min())
         scale = float(sample.data_range or x.max() - low) or 1.0
@@ -185,10 +178,4 @@ class DiffusionDenoise:
                     x0 = x0.transpose(0, 1)
                 out[i] = x0[0].cpu().numpy() * scale + low
 
-        result = np.transpose(out.reshape(moved.shape), np.argsort(order))
-        result = result.astype(np.result_type(x.dtype, np.float32), copy=False)
-        if config["clip"]:
-            info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
-            lo, hi = (info.min, info.max) if info else (x.min(), x.max())
-            result = np.clip(result, lo, hi)
-        return sample.with_array(result)
+        return stacked.restore(out, sample, config["clip"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from denoisekit.errors import InputError
+from denoisekit.image.slices import as_stack
 from denoisekit.losses.noise2noise import pair_downsample as pair_downsample  # re-exported
 from denoisekit.losses.noise2noise import zs_n2n_loss
 from denoisekit.pipeline import RunContext
@@ -93,29 +92,17 @@ class ZeroShotN2N:
     """
 
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
-        where = sample.path or Path("<input>")
         x = sample.array
-        if x.dtype.kind == "c":
-            raise InputError(where, "complex values are not supported by zs-n2n")
-        if "H" not in sample.axes or "W" not in sample.axes:
-            raise InputError(where, f"zs-n2n needs H and W axes, got {sample.axes!r}")
-        order = [i for i, a in enumerate(sample.axes) if a not in "CHW"]
-        order += [sample.axes.index(a) for a in "CHW" if a in sample.axes]
-        moved = np.transpose(x, order)
-        h, w = moved.shape[-2:]
-        if min(h, w) < 2:
-            raise InputError(where, f"zs-n2n needs images of at least 2x2 pixels, got {h}x{w}")
-        c = moved.shape[-3] if "C" in sample.axes else 1
-        stack = moved.reshape(-1, c, h, w).astype(np.float32)
+        stack = as_stack(sample, "zs-n2n")
 
         low = float(x.min())
         scale = float(sample.data_range or x.max() - low) or 1.0
-        out = np.empty_like(stack)
-        single = stack.shape[0] == 1
-        slices = range(stack.shape[0]) if single else ctx.progress(
-            range(stack.shape[0]), "zs-n2n: slices", total=stack.shape[0])
+        out = np.empty_like(stack.slices)
+        n = len(stack.slices)
+        single = n == 1
+        slices = range(n) if single else ctx.progress(range(n), "zs-n2n: slices", total=n)
         for i in slices:
-            y = torch.from_numpy((stack[i : i + 1] - low) / scale).to(ctx.device)
+            y = torch.from_numpy((stack.slices[i : i + 1] - low) / scale).to(ctx.device)
             with ctx.stage("train"):
                 net = train(y, iterations=config["iterations"], lr=config["lr"], lr_step=config["lr_step"],
                             channels=config["channels"], generator=ctx.generator(),
@@ -123,10 +110,4 @@ class ZeroShotN2N:
             with ctx.stage("denoise"):
                 out[i] = denoise(net, y)[0].cpu().numpy() * scale + low
 
-        result = np.transpose(out.reshape(moved.shape), np.argsort(order))
-        result = result.astype(np.result_type(x.dtype, np.float32), copy=False)
-        if config["clip"]:
-            info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
-            lo, hi = (info.min, info.max) if info else (x.min(), x.max())
-            result = np.clip(result, lo, hi)
-        return sample.with_array(result)
+        return stack.restore(out, sample, config["clip"])
