@@ -7,12 +7,13 @@ discretisation and Monte-Carlo error.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pytest
 import torch
 
-from denoisekit.denoisers import GaussianPriorDenoiser
+from denoisekit.denoisers import Denoiser, GaussianPriorDenoiser
 from denoisekit.schedules import NoiseSchedule
 
 torch.set_num_threads(1)
@@ -51,3 +52,22 @@ def prior() -> GaussianPrior:
     mu = 2 * torch.rand(DIM, generator=g, dtype=torch.float64) - 1
     y = torch.randn(DIM, generator=g, dtype=torch.float64)
     return GaussianPrior(mu, cov, y, GaussianPriorDenoiser(mu, cov))
+
+
+class NaNAfter(Denoiser):
+    """The wrapped denoiser, until its ``bad_call``-th call (0-based) returns NaN."""
+
+    def __init__(self, inner: Denoiser, bad_call: int):
+        super().__init__()
+        self.inner, self.bad_call, self.calls = inner, bad_call, 0
+
+    def forward(self, x: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
+        out = self.inner(x, sigma)
+        self.calls += 1
+        return out * math.nan if self.calls - 1 == self.bad_call else out
+
+
+@pytest.fixture
+def nan_after() -> type[NaNAfter]:
+    """``nan_after(denoiser, bad_call)``: a denoiser that returns NaN on one call, for the NaN checks."""
+    return NaNAfter

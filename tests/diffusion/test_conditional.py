@@ -14,7 +14,6 @@ margin; the methods are approximations, so the measured errors include their bia
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pytest
@@ -320,29 +319,16 @@ def test_joint_same_seed_same_samples(isotropic) -> None:
     assert not torch.equal(run(7), run(8))
 
 
-class NaNAfter(Denoiser):
-    """The wrapped denoiser, until its ``bad_call``-th call (0-based) returns NaN."""
-
-    def __init__(self, inner: Denoiser, bad_call: int):
-        super().__init__()
-        self.inner, self.bad_call, self.calls = inner, bad_call, 0
-
-    def forward(self, x: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
-        out = self.inner(x, sigma)
-        self.calls += 1
-        return out * math.nan if self.calls - 1 == self.bad_call else out
-
-
 @pytest.mark.parametrize("name", list(SAMPLERS))
-def test_nan_is_reported_with_its_step(mask, name: str) -> None:
+def test_nan_is_reported_with_its_step(mask, name: str, nan_after) -> None:
     sampler, per_step = SAMPLERS[name]
-    model = NaNAfter(mask.denoiser, bad_call=4 * per_step)
+    model = nan_after(mask.denoiser, bad_call=4 * per_step)
     with pytest.raises(FloatingPointError, match=f"{name} produced NaN/Inf at step 4 of 10"):
         sampler.sample(model, VP(), (4, 16), y=mask.y, op=mask.op, steps=10, generator=torch.Generator().manual_seed(0))
 
 
-def test_joint_nan_is_reported_with_its_step(isotropic) -> None:
-    sampler = JointPosteriorSampler(NaNAfter(isotropic.haze, bad_call=4))
+def test_joint_nan_is_reported_with_its_step(isotropic, nan_after) -> None:
+    sampler = JointPosteriorSampler(nan_after(isotropic.haze, bad_call=4))
     with pytest.raises(FloatingPointError, match="JointPosteriorSampler produced NaN/Inf at step 4 of 10"):
         sampler.sample(isotropic.tissue, VESigmaT(), (4, 32), y=isotropic.y, steps=10)
 

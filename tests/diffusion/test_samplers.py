@@ -13,7 +13,7 @@ import math
 import pytest
 import torch
 
-from denoisekit.denoisers import Denoiser, GaussianPriorDenoiser
+from denoisekit.denoisers import GaussianPriorDenoiser
 from denoisekit.samplers import DDIM, DDPM, EulerEDM, EulerMaruyama, HeunEDM, PredictorCorrector, Sampler
 from denoisekit.schedules import EDM, OUVE, VE, VP, NoiseSchedule, VESigmaT
 
@@ -134,19 +134,6 @@ def test_same_seed_same_samples(prior, name: str) -> None:
     assert not torch.equal(run(7), run(8))
 
 
-class NaNAfter(Denoiser):
-    """The exact denoiser, until its ``bad_call``-th call (0-based) returns NaN."""
-
-    def __init__(self, inner: Denoiser, bad_call: int):
-        super().__init__()
-        self.inner, self.bad_call, self.calls = inner, bad_call, 0
-
-    def forward(self, x: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
-        out = self.inner(x, sigma)
-        self.calls += 1
-        return out * math.nan if self.calls - 1 == self.bad_call else out
-
-
 ALL = {  # name: (sampler, schedule, model evaluations per step)
     "DDPM": (DDPM(), VP(), 1), "DDIM": (DDIM(), VP(), 1), "EulerEDM": (EulerEDM(), EDM(), 1),
     "HeunEDM": (HeunEDM(), EDM(), 2), "PredictorCorrector": (PredictorCorrector(), VE(), 2),
@@ -155,10 +142,10 @@ ALL = {  # name: (sampler, schedule, model evaluations per step)
 
 
 @pytest.mark.parametrize("name", list(ALL))
-def test_nan_is_reported_with_its_step(prior, name: str) -> None:
+def test_nan_is_reported_with_its_step(prior, name: str, nan_after) -> None:
     sampler, schedule, per_step = ALL[name]
     step = 4
-    model = NaNAfter(prior.denoiser, bad_call=step * per_step)
+    model = nan_after(prior.denoiser, bad_call=step * per_step)
     with pytest.raises(FloatingPointError, match=f"{name} produced NaN/Inf at step {step} of 10"):
         sampler.sample(model, schedule, (4, 16), steps=10, generator=torch.Generator().manual_seed(0))
 
