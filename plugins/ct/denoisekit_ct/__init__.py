@@ -1,0 +1,1 @@
+"""denoisekit-ct: low-dose CT denoising and a differentiable CT projector."""

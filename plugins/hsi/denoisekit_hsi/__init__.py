@@ -1,0 +1,1 @@
+"""denoisekit-hsi: hyperspectral denoising."""
