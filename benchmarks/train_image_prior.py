@@ -44,13 +44,12 @@ HELD_OUT = "camera"  # the demo sample's picture: never trained on
 
 def train(args: argparse.Namespace) -> None:
     import torch
-    import torch.nn.functional as F
 
     from denoisekit import catalogue
-    from denoisekit.data import ArrayDataset, DeviceLoader
-    from denoisekit.denoisers import BiasFreeCNN
+    from denoisekit.data import ArrayDataset
     from denoisekit.image.dataset import VERSION, ImageFolder, build_image_sample_set
-    from denoisekit.training import Trainer
+    from denoisekit.image.prior_training import train_prior
+    from denoisekit.pipeline import RunContext
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="dk-prior-") as root, catalogue.quiet():
@@ -60,26 +59,11 @@ def train(args: argparse.Namespace) -> None:
         dataset = ArrayDataset([{"x": tiles[i]["x"]} for i in keep])
     print(f"training tiles: {len(keep)} of {len(tiles)} ({len(tiles) - len(keep)} {HELD_OUT}_* tiles held out)")
 
-    sigma_max = args.sigma_max
-
-    def add_noise(batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, torch.Tensor]:
-        x = batch["x"]
-        sigma = sigma_max * torch.rand((x.shape[0], 1, 1, 1), generator=generator, device=x.device)
-        noise = torch.randn(x.shape, generator=generator, device=x.device)
-        return {"x": x, "y": x + sigma * noise}
-
-    def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor], generator: torch.Generator) -> torch.Tensor:
-        return F.mse_loss(model(batch["y"]), batch["x"])
-
-    loader = DeviceLoader(dataset, "cpu", args.batch, degrade=add_noise, generator=args.seed, patch=(64, 64),
-                          flips=(0, 1), drop_last=True)
-    torch.manual_seed(args.seed)  # the initial weights
-    model = BiasFreeCNN(1, width=args.width, depth=args.depth)
-    trainer = Trainer(model, loss_fn, lambda p: torch.optim.Adam(p, lr=args.lr),
-                      scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, args.steps, args.lr / 100),
-                      device="cpu", seed=args.seed, ema_decay=args.ema, log_every=25, progress=True)
+    config = {"steps": args.steps, "batch": args.batch, "patch": 64, "lr": args.lr, "ema": args.ema,
+              "width": args.width, "depth": args.depth, "sigma_max": args.sigma_max}
+    ctx = RunContext(device=torch.device("cpu"), seed=args.seed)
     start = time.perf_counter()
-    trainer.fit(loader, args.steps)
+    model, trainer = train_prior(dataset, config, ctx)
     seconds = time.perf_counter() - start
     tail = [loss for _, loss in trainer.history[-8:]]  # the last 200 steps
     final_loss = float(np.mean(tail))
@@ -98,7 +82,8 @@ def train(args: argparse.Namespace) -> None:
         "data": {"dataset": f"image-sample v{VERSION} (clean tiles, 128x128, [0, 1] scale)",
                  "tiles": len(keep), "held_out": f"the {len(tiles) - len(keep)} {HELD_OUT}_* tiles (the demo sample)",
                  "patch": [64, 64], "flips": "both axes, p = 1/2 each",
-                 "noise": f"white Gaussian, sigma ~ U[0, {sigma_max}] per patch", "loss": "MSE to the clean patch"},
+                 "noise": f"white Gaussian, sigma ~ U[0, {args.sigma_max}] per patch",
+                 "loss": "MSE to the clean patch"},
         "steps": args.steps, "batch": args.batch, "lr": args.lr,
         "lr_schedule": f"cosine annealing to {args.lr / 100:g}", "optimizer": "Adam", "seed": args.seed,
         "seconds": round(seconds, 1), "threads": args.threads,

@@ -2,8 +2,10 @@
 atomic writes, --overwrite, and one-line errors with exit code 2 for user mistakes."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,7 +199,13 @@ def test_real_sigint_leaves_no_partial_output(noisy_pair, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "denoisekit.cli", "run", "image/zs-n2n", "-i", str(noisy),
                              "-o", str(tmp_path / "out"), "--set", "iterations=1000000", "--quiet"],
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(8)  # well into training
+    # well into training: the imports take about 2 s of CPU; wall time varies with the machine's load
+    ticks, deadline = os.sysconf("SC_CLK_TCK"), time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / ticks > 5:
+            break
+        time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -122,15 +122,35 @@ def pipeline_help(host: PluginHost, key: str) -> str:
              f"formats: {', '.join(r.formats)} ({' '.join(suffixes)})",
              f"metrics with --reference: {', '.join(r.metrics)}", "",
              "options (--set NAME=VALUE, or NAME = VALUE in a --config TOML file):"]
-    for o in r.options:
+    lines += _option_lines(r.options)
+    lines += ["", f"usage: denoisekit run {r.key} --input PATH --output DIR [--reference PATH] "
+                  "[--config FILE.toml] [--set k=v ...] [--device auto|cpu|cuda] [--seed N] [--overwrite]"]
+    if r.training is not None:
+        lines.append(f"training: denoisekit train {r.key} --help")
+    return "\n".join(lines)
+
+
+def _option_lines(options: Any) -> list[str]:
+    lines = []
+    for o in options:
         facts = [o.type.__name__, f"default {o.default!r}"]
         facts += [f"{w} {v}" for w, v in (("min", o.minimum), ("max", o.maximum)) if v is not None]
         facts += [f"one of {', '.join(map(str, o.choices))}"] if o.choices else []
         lines.append(f"  {o.name} ({', '.join(facts)}): {o.help}")
-    if not r.options:
-        lines.append("  (none)")
-    lines += ["", f"usage: denoisekit run {r.key} --input PATH --output DIR [--reference PATH] "
-                  "[--config FILE.toml] [--set k=v ...] [--device auto|cpu|cuda] [--seed N] [--overwrite]"]
+    return lines or ["  (none)"]
+
+
+def train_help(host: PluginHost, key: str) -> str:
+    """The text of ``denoisekit train DOMAIN/PIPELINE --help``."""
+    from denoisekit.train_runner import training_of
+
+    training, r = training_of(host, key), host.pipeline(key)
+    lines = [f"train {r.key}: fit the model of {r.key} ({r.summary})", "",
+             "training options (--set NAME=VALUE, or NAME = VALUE in a --config TOML file):",
+             *_option_lines(training.options), "",
+             f"usage: denoisekit train {r.key} --data DIR --output DIR [--config FILE.toml] [--set k=v ...] "
+             "[--device auto|cpu|cuda] [--seed N] [--resume | --overwrite]",
+             f"then: denoisekit run {r.key} --set weights=DIR/weights.pt ..."]
     return "\n".join(lines)
 
 
@@ -170,12 +190,52 @@ def run(ctx: click.Context, pipeline: str | None, input_: Path | None, output: P
     _print_result(pipeline, result)
 
 
+@cli.command(add_help_option=False)
+@click.argument("pipeline", required=False)
+@click.option("-d", "--data", type=click.Path(path_type=Path), help="File or folder of training data.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Directory for checkpoints and weights.pt.")
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="TOML file of options.")
+@click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set one option (repeatable).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted training in --output (same options).")
+@click.option("--overwrite", is_flag=True, help="Discard an existing --output and start again.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("-h", "--help", "show_help", is_flag=True, help="Show this help, or a pipeline's training options.")
+@click.pass_context
+def train(ctx: click.Context, pipeline: str | None, data: Path | None, output: Path | None,
+          config_file: Path | None, sets: tuple[str, ...], device: str, seed: int, resume: bool,
+          overwrite: bool, quiet: bool, show_help: bool) -> None:
+    """Train PIPELINE's (DOMAIN/NAME) model on --data; writes --output/weights.pt.
+
+    Checkpoints go to --output/checkpoints as training runs; an interrupted run continues with
+    --resume. `denoisekit train DOMAIN/NAME --help` lists the training options.
+    """
+    if show_help:
+        click.echo(train_help(_host(ctx), pipeline) if pipeline else ctx.get_help())
+        return
+    missing = [n for n, v in (("PIPELINE", pipeline), ("--data", data), ("--output", output)) if v is None]
+    if missing:
+        raise UserError(f"train: missing {', '.join(missing)} (see denoisekit train --help)")
+    if resume and overwrite:
+        raise UserError("train: --resume and --overwrite exclude each other")
+    from denoisekit.options import parse_set
+    from denoisekit.train_runner import train_pipeline
+
+    result = train_pipeline(_host(ctx), pipeline, data, output, config_file=config_file,
+                            overrides=parse_set(sets), device=device, seed=seed, resume=resume,
+                            overwrite=overwrite, show_progress=not quiet)
+    click.echo(f"{pipeline}: trained in {result.seconds.get('train', 0.0):.1f} s; weights: {result.weights}")
+    click.echo(f"  use them: denoisekit run {pipeline} --set weights={result.weights} --input ... --output ...")
+
+
 def _print_result(pipeline: str, result: Any) -> None:
     click.echo(f"{pipeline}: wrote {result.output_dir}")
     if result.metrics:
-        for name in result.metrics["output"]:
-            click.echo(f"  {name}: input {result.metrics['input'][name]:.4f} -> "
-                       f"output {result.metrics['output'][name]:.4f}")
+        before = result.metrics.get("input", {})
+        for name, value in result.metrics["output"].items():
+            start = f"input {before[name]:.4f} -> " if name in before else ""
+            click.echo(f"  {name}: {start}output {value:.4f}")
 
 
 # -- demo -----------------------------------------------------------------------------------------

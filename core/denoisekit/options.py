@@ -83,13 +83,25 @@ def resolve_options(
     config_path: Path | None = None,
 ) -> dict[str, Any]:
     """Defaults, then the config file, then ``--set`` overrides; unknown keys are rejected."""
-    options = {o.name: o for o in record.options}
-    resolved = record.defaults()
+    return resolve(record.options, record.key, config_file, overrides, config_path=config_path)
+
+
+def resolve(
+    options: Iterable[Option],
+    owner: str,
+    config_file: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_path: Path | None = None,
+) -> dict[str, Any]:
+    """:func:`resolve_options` for any list of options (``owner`` names them in errors)."""
+    by_name = {o.name: o for o in options}
+    resolved = {name: o.default for name, o in by_name.items()}
     layers = [(config_file or {}, str(config_path or "config")), (overrides or {}, "--set")]
     for values, where in layers:
         for key, value in values.items():
-            if key not in options:
-                hint = suggest(key, options) or (f"; valid options: {', '.join(options)}" if options else "")
-                raise UserError(f"{where}: unknown option {key!r} for {record.key}{hint}")
-            resolved[key] = coerce(options[key], value, where)
+            if key not in by_name:
+                hint = suggest(key, by_name) or (f"; valid options: {', '.join(by_name)}" if by_name else "")
+                raise UserError(f"{where}: unknown option {key!r} for {owner}{hint}")
+            resolved[key] = coerce(by_name[key], value, where)
     return resolved

@@ -73,6 +73,38 @@ class Option:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TrainingRecord:
+    """How ``denoisekit train DOMAIN/NAME --data DIR --output DIR`` fits a pipeline's model.
+
+    fit: returns (lazily imported) the fit function
+        ``fit(data: Path, checkpoints: Path, config: Mapping, ctx: RunContext) -> dict``: it trains on
+        the files in ``data``, resumes from ``checkpoints`` when it holds ``step-*.pt`` (and writes
+        its own there), and returns the weights payload (tensors and plain values, loadable with
+        ``torch.load(weights_only=True)``) that the CLI writes to ``OUTPUT/weights.pt``; the pipeline
+        then takes ``--set weights=OUTPUT/weights.pt``.
+    options: the training options (``--set`` on ``denoisekit train`` accepts only these).
+    test_config: option values small enough for a test run of a few steps.
+    """
+
+    fit: Callable[[], Callable[..., Mapping[str, Any]]]
+    options: tuple[Option, ...] = ()
+    test_config: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not callable(self.fit):
+            raise PluginError("training: fit must be callable")
+        names = [o.name for o in self.options]
+        if len(names) != len(set(names)):
+            raise PluginError("training: duplicate option names")
+        unknown = set(self.test_config) - set(names)
+        if unknown:
+            raise PluginError(f"training: test_config sets unknown options {sorted(unknown)}")
+
+    def defaults(self) -> dict[str, Any]:
+        return {o.name: o.default for o in self.options}
+
+
+@dataclass(frozen=True, kw_only=True)
 class PipelineRecord(Record):
     """A runnable pipeline ``DOMAIN/NAME``.
 
@@ -81,6 +113,9 @@ class PipelineRecord(Record):
     formats: names of the formats it reads (registered by some plugin); output uses the input's.
     metrics: names of the metrics written to ``metrics.json`` when a reference is given.
     test_config: option values small enough for the conformance kit's run on a tiny sample.
+    same_shape: the output has the input's shape (a denoiser); False for a reconstruction (sinogram ->
+        image, k-space -> image), whose metrics compare the output with the reference only.
+    training: how ``denoisekit train`` fits the pipeline's model on a user's data; None if it has none.
     """
 
     domain: str
@@ -89,6 +124,8 @@ class PipelineRecord(Record):
     formats: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ("psnr", "ssim", "nmse")
     test_config: Mapping[str, Any] = field(default_factory=dict)
+    same_shape: bool = True
+    training: TrainingRecord | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -103,6 +140,8 @@ class PipelineRecord(Record):
         unknown = set(self.test_config) - set(names)
         if unknown:
             raise PluginError(f"pipeline {self.key!r}: test_config sets unknown options {sorted(unknown)}")
+        if self.training is not None and not isinstance(self.training, TrainingRecord):
+            raise PluginError(f"pipeline {self.key!r}: training must be a TrainingRecord")
 
     @property
     def key(self) -> str:

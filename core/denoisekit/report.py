@@ -53,24 +53,30 @@ def make_report(
     views = {"input": view_2d(input), "output": view_2d(output)}
     if reference is not None:
         views["reference"] = view_2d(reference)
-    base = views.get("reference", views["input"])
+    # a reconstruction's input (sinogram, k-space) is not on the output's grid: own scale, no difference
+    comparable = views["input"].shape == views["output"].shape
+    base = views.get("reference", views["input"] if comparable else views["output"])
     lo, hi = np.percentile(base, [0.5, 99.5])
+    diff = diff_title = None
     if reference is not None:
         diff, diff_title = views["output"] - views["reference"], "output - reference"
-    else:
+    elif comparable:
         diff, diff_title = views["input"] - views["output"], "input - output (removed)"
-    if diff.ndim == 3:
-        diff = diff.mean(axis=-1)
-    d = float(np.percentile(np.abs(diff), 99.5)) or 1.0
 
-    n = len(views) + 1
+    n = len(views) + (diff is not None)
     has_table = bool(metrics)
     fig, axs = plt.subplots(1, n, figsize=(3.2 * n, 4.6 if has_table else 3.6), squeeze=False)
     for ax, (name, img) in zip(axs[0], views.items(), strict=False):
-        ax.imshow(_scale(img, lo, hi), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        own = name == "input" and not comparable
+        ax.imshow(_scale(img, *(np.percentile(img, [0.5, 99.5]) if own else (lo, hi))), cmap="gray",
+                  vmin=0, vmax=1, interpolation="nearest", aspect="auto" if own else "equal")
         ax.set_title(name)
-    axs[0, -1].imshow(diff, cmap="RdBu_r", vmin=-d, vmax=d, interpolation="nearest")
-    axs[0, -1].set_title(diff_title)
+    if diff is not None:
+        if diff.ndim == 3:
+            diff = diff.mean(axis=-1)
+        d = float(np.percentile(np.abs(diff), 99.5)) or 1.0
+        axs[0, -1].imshow(diff, cmap="RdBu_r", vmin=-d, vmax=d, interpolation="nearest")
+        axs[0, -1].set_title(diff_title)
     for ax in axs[0]:
         ax.set_axis_off()
     fig.suptitle(title, fontsize=10)

@@ -71,11 +71,13 @@ def _versions(host: PluginHost) -> dict[str, Any]:
 
 def _compute_metrics(host: PluginHost, record: PipelineRecord, inp: Sample, out: Sample,
                      ref: Sample) -> dict[str, dict[str, float]]:
+    """Each metric of the output, and of the input too when it is comparable (same shape)."""
     data_range = ref.data_range if ref.data_range is not None else inp.data_range
-    result: dict[str, dict[str, float]] = {"input": {}, "output": {}}
+    pairs = [("input", inp), ("output", out)] if record.same_shape else [("output", out)]
+    result: dict[str, dict[str, float]] = {key: {} for key, _ in pairs}
     for name in record.metrics:
         fn = host.metric(name).fn
-        for key, sample in (("input", inp), ("output", out)):
+        for key, sample in pairs:
             result[key][name] = float(fn(sample.array, ref.array, data_range, ref.axes))
     return result
 
@@ -130,14 +132,17 @@ def run_pipeline(
         if reference is not None:
             reference = Path(reference)
             ref = read_checked(find_format(host, record, reference), reference)
-            if ref.array.shape != sample.array.shape:
+            if record.same_shape and ref.array.shape != sample.array.shape:
                 raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
                                             f"input's {sample.array.shape}")
     with ctx.stage("run"):
         result = record.factory()(sample, config, ctx)
-    if not isinstance(result, Sample) or result.array.shape != sample.array.shape:
+    if not isinstance(result, Sample) or (record.same_shape and result.array.shape != sample.array.shape):
         got = getattr(getattr(result, "array", None), "shape", type(result).__name__)
         raise RuntimeError(f"pipeline {record.key} returned {got}, expected a Sample of shape {sample.array.shape}")
+    if ref is not None and ref.array.shape != result.array.shape:
+        raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
+                                    f"output's {result.array.shape}")
     if not np.all(np.isfinite(result.array)):
         raise RuntimeError(f"pipeline {record.key} produced NaN or Inf values")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from denoisekit.pipeline import Pipeline
-from denoisekit.records import Option, PipelineRecord
+from denoisekit.records import Option, PipelineRecord, TrainingRecord
 
 DDIM_OPTIONS = (
     Option(name="sampler", default="heun",
@@ -30,6 +33,33 @@ DDIM_OPTIONS = (
 )
 
 
+TRAINING_OPTIONS = (
+    Option(name="steps", default=1200, minimum=1, help="training steps (Adam, cosine decay to lr / 100)"),
+    Option(name="batch", default=16, minimum=1, help="patches per step"),
+    Option(name="patch", default=64, minimum=8, help="side of the random square training patches"),
+    Option(name="lr", default=1e-3, minimum=0.0, help="Adam learning rate"),
+    Option(name="ema", default=0.995, minimum=0.0, maximum=1.0,
+           help="decay of the weights' EMA, which is what is saved (it must forget the initial weights: "
+                "ema^steps << 1)"),
+    Option(name="width", default=32, minimum=1, help="feature channels of the bias-free CNN"),
+    Option(name="depth", default=8, minimum=2, help="convolution layers of the bias-free CNN"),
+    Option(name="sigma_max", default=0.4, minimum=0.0,
+           help="largest training noise std on the [0, 1] image scale (sigma ~ U[0, sigma_max] per patch)"),
+    Option(name="checkpoint_every", default=200, minimum=1, help="steps between resumable checkpoints"),
+)
+
+
+def _fit() -> Callable[..., Any]:
+    from denoisekit.image.prior_training import fit
+
+    return fit
+
+
+PRIOR_TRAINING = TrainingRecord(fit=_fit, options=TRAINING_OPTIONS,
+                                test_config={"steps": 4, "batch": 2, "patch": 16, "width": 4, "depth": 2,
+                                             "checkpoint_every": 2})
+
+
 def _ddim() -> Pipeline:
     from denoisekit.image.diffusion_denoise import DiffusionDenoise
 
@@ -39,5 +69,5 @@ def _ddim() -> Pipeline:
 DDIM_PIPELINE = PipelineRecord(
     name="ddim", domain="image", factory=_ddim, options=DDIM_OPTIONS,
     summary="Diffusion-prior denoising: a bias-free CNN prior run by any sampler from x_T = y (EDM schedule)",
-    formats=("npy", "png", "tiff", "nifti"), test_config={"steps": 2},
+    formats=("npy", "png", "tiff", "nifti"), test_config={"steps": 2}, training=PRIOR_TRAINING,
 )

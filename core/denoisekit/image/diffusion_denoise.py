@@ -65,7 +65,9 @@ def estimate_sigma(images: np.ndarray | Tensor) -> float:
 def _state_dict(state: Any, path: Path) -> dict[str, Tensor]:
     """A plain state dict, or the EMA (else the model) weights of a :class:`~denoisekit.training.Trainer`
     checkpoint."""
-    if isinstance(state, Mapping) and "format" in state and ("ema" in state or "model" in state):
+    if isinstance(state, Mapping) and isinstance(state.get("state_dict"), Mapping):  # denoisekit train's weights.pt
+        state = state["state_dict"]
+    elif isinstance(state, Mapping) and "format" in state and ("ema" in state or "model" in state):
         ema = state.get("ema")
         state = ema.get("module") if isinstance(ema, Mapping) else state.get("model")
     if not isinstance(state, Mapping) or not state or not all(isinstance(v, Tensor) for v in state.values()):

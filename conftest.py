@@ -1,5 +1,5 @@
-"""Shared test settings: one torch/OpenMP thread (2-core machines slow down badly otherwise),
-and a private sample cache."""
+"""Shared test settings for tests/ and plugins/*/tests: one torch/OpenMP thread (2-core machines
+slow down badly otherwise), and a private sample cache."""
 
 import os
 
