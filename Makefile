@@ -1,5 +1,6 @@
 # The README's commands. Every target installs what it needs; `setup` is idempotent:
 # it reinstalls only when pyproject.toml, a plugin's pyproject.toml or constraints.txt changed.
+# Each plugin is installed with its `test` extra (test-only oracles such as astra-toolbox for CT).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -15,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt $(wildcard plugins/*/pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "installing denoisekit and $(words $(PLUGINS)) plugin(s) into $(VENV) (first time: a few minutes)"
-	$(PIP) -e ".[dev]" $(addprefix -e ,$(PLUGINS))
+	$(PIP) -e ".[dev]" $(foreach p,$(PLUGINS),-e "$(p)[test]")
 	@touch $(STAMP)
 
 demo: setup

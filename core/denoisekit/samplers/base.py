@@ -5,7 +5,7 @@ A sampler integrates a reverse process on the schedule's grid ``t_0 = t_max > ..
 Tweedie estimate ``E[x0 | x_{t_min}]`` at the end (Karras et al. 2022, Alg. 1's last step to
 ``sigma = 0``). The model is a :class:`Denoiser` (wrapped in :class:`DenoiserScore`) or a
 :class:`ScoreModel`; each evaluation gives both ``x0_hat`` and the score through Tweedie's formula.
-Complex tensors are not supported (the noise convention for complex data is left to the caller).
+Complex data (a complex ``x_T`` or ``y``) is sampled on its real view: see :mod:`.complex_view`.
 """
 
 from __future__ import annotations
@@ -57,6 +57,13 @@ class Sampler:
         """
         if op is not None:
             raise TypeError(f"{type(self).__name__} is an unconditional sampler: it takes no forward operator (op)")
+        if (isinstance(x_T_or_shape, Tensor) and x_T_or_shape.is_complex()) or (y is not None and y.is_complex()):
+            from denoisekit.samplers import complex_view as cv
+
+            x = self.sample(cv.real_view_model(model), schedule, cv.real_view_start(x_T_or_shape, True),
+                            y=cv.to_real(y), steps=steps, generator=generator,
+                            callback=cv.wrap_callback(callback, True), progress=progress)
+            return cv.to_complex(x)
         model = as_score_model(model, schedule)
         if isinstance(x_T_or_shape, Tensor):
             x = x_T_or_shape
@@ -76,8 +83,6 @@ class Sampler:
         (the Tweedie estimate at ``t_min``)."""
         name = type(self).__name__
         steps = len(ts) - 1
-        if x.is_complex():
-            raise TypeError(f"{name} does not support complex tensors")
         indices = range(steps)
         if progress:
             from rich.progress import track

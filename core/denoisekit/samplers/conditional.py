@@ -52,12 +52,32 @@ class ConditionalSampler(Sampler):
         if self.requires_op and op is None:
             raise TypeError(f"{name} is a conditional sampler: it needs the forward operator op")
         check_unshifted(schedule, name)
+        complex_x = isinstance(x_T_or_shape, Tensor) and x_T_or_shape.is_complex()
+        if complex_x or y.is_complex():
+            return self._sample_real_view(model, schedule, x_T_or_shape, y=y, op=op, steps=steps, generator=generator,
+                                          callback=callback, progress=progress, complex_x=complex_x)
         model = self.prepare(as_score_model(model, schedule), schedule, y, op)
         ts = self.timesteps(schedule, steps)
         x = self.initial(schedule, x_T_or_shape, ts, y=y, op=op, generator=generator)
         final = partial(self.final, model, schedule, t=ts[-1], y=y, op=op) if self.denoise_final else None
         return self._loop(model, schedule, x, ts, self.stepper(y, op), final, generator=generator,
                           callback=callback, progress=progress)
+
+    def _sample_real_view(self, model: Denoiser | ScoreModel, schedule: NoiseSchedule,
+                          x_T_or_shape: Tensor | Sequence[int], *, y: Tensor, op: object | None, steps: int,
+                          generator: torch.Generator | None, callback: Callback | None, progress: bool,
+                          complex_x: bool) -> Tensor:
+        """Complex ``x`` (a complex ``x_T``) or complex ``y``: sample on the real views (:mod:`.complex_view`)."""
+        from denoisekit.samplers import complex_view as cv
+
+        if complex_x:
+            model = cv.real_view_model(model)
+        if op is not None:
+            op = cv.RealViewOperator(op, complex_x=complex_x, complex_y=y.is_complex())
+        x = self.sample(model, schedule, cv.real_view_start(x_T_or_shape, complex_x), y=cv.to_real(y), op=op,
+                        steps=steps, generator=generator, callback=cv.wrap_callback(callback, complex_x),
+                        progress=progress)
+        return cv.to_complex(x) if complex_x else x
 
     def prepare(self, model: ScoreModel, schedule: NoiseSchedule, y: Tensor, op: object | None) -> ScoreModel:
         """The model the steps evaluate (the joint sampler stacks its two priors here)."""

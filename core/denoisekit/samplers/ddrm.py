@@ -42,6 +42,9 @@ class DDRM(ConditionalSampler):
         self.eta, self.eta_b = eta, eta_b
         self.sigma_y = gaussian_sigma(noise, "DDRM")
 
+    def _sample_real_view(self, *args: object, **kwargs: object) -> Tensor:
+        raise TypeError("DDRM does not sample complex data (it would need the operator's SVD on the real view)")
+
     def initial(self, schedule: NoiseSchedule, x_T_or_shape: Tensor | Sequence[int], ts: list[float], *,
                 y: Tensor, op: Decomposable, generator: torch.Generator | None) -> Tensor:
         if isinstance(x_T_or_shape, Tensor):
