@@ -118,3 +118,14 @@ def test_prior_sample_is_seeded_and_has_the_marginal_std(schedule: NoiseSchedule
     assert torch.equal(x, draw())
     std = float(schedule.scale(schedule.t_max) * schedule.sigma(schedule.t_max))
     assert float(x.std()) == pytest.approx(std, rel=0.03)  # 32000 draws: std error ~0.4%
+
+
+def test_float_times_are_memoised_and_a_changed_parameter_is_seen() -> None:
+    vp = VP()
+    first = vp.sigma(0.5)
+    assert vp.sigma(0.5) is first  # memoised for a float time
+    assert torch.equal(vp.sigma(torch.tensor(0.5, dtype=torch.float64)), first)  # tensors are computed each time
+    assert torch.equal(first, type(vp).sigma.__wrapped__(vp, 0.5))  # the same value as without the memo
+    vp.beta_max = 30.0
+    assert float(vp.sigma(0.5)) == pytest.approx(float(VP(beta_max=30.0).sigma(0.5)))
+    assert float(vp.sigma(0.5)) > float(first)
