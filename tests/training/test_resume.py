@@ -73,3 +73,31 @@ def test_a_spent_iterator_is_an_error(toy):
     with pytest.raises(ValueError, match="no batch in epoch 1"):
         trainer.fit(iter(toy.clean_batches()), 2 * K)
     assert trainer.step == toy.BATCHES_PER_EPOCH
+
+
+def test_a_stateful_loss_resumes_with_its_state(tmp_path):
+    """Noise2Score anneals its perturbation with a step counter: a resumed run continues the annealing
+    (the counter is in the checkpoint) and ends where the uninterrupted run ends."""
+    from denoisekit.losses import Noise2Score
+    from denoisekit.training import Trainer
+
+    def run(steps, checkpoint_dir=None, resume=False):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
+                                    torch.nn.Conv2d(4, 1, 3, padding=1))
+        loss = Noise2Score(anneal_steps=8)
+        trainer = Trainer(model, loss, lambda p: torch.optim.Adam(p, 1e-2), seed=3, checkpoint_dir=checkpoint_dir,
+                          checkpoint_every=3 if checkpoint_dir else None, progress=False)
+        if resume:
+            assert trainer.resume(checkpoint_dir)
+            assert int(loss.step) == 3  # restored, not restarted
+        g = torch.Generator().manual_seed(1)
+        data = [torch.rand(2, 1, 8, 8, generator=g) for _ in range(4)]
+        trainer.fit(data, steps)
+        return trainer, loss
+
+    run(3, tmp_path)  # "killed" after its step-3 checkpoint
+    resumed, resumed_loss = run(6, tmp_path, resume=True)
+    straight, straight_loss = run(6)
+    assert int(resumed_loss.step) == int(straight_loss.step) == 6
+    assert_same(resumed.model.state_dict(), straight.model.state_dict(), "model")

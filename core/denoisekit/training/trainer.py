@@ -4,6 +4,9 @@ the loss, atomic resumable checkpoints, and DistributedDataParallel when run und
 The loss is a function ``loss_fn(model, batch, generator) -> scalar tensor``: it owns every random
 draw of a training step (noise levels, noise, masks), taken from ``generator``, so that a step
 depends only on the weights, the batch and the generator state, all of which a checkpoint keeps.
+A self-supervised loss of ``denoisekit.losses`` can be given as it is: it is called as
+``loss(model, y, generator=generator)`` with ``y`` the batch (or its ``"y"`` entry), and its own
+state (Noise2Score's annealing counter) is checkpointed with the rest.
 """
 
 from __future__ import annotations
@@ -50,6 +53,12 @@ def to_device(batch: Any, device: torch.device) -> Any:
     return batch
 
 
+def _state_of(loss_fn: Any) -> dict[str, Any] | None:
+    """The loss's own state (a module's buffers, e.g. Noise2Score's step counter), or None."""
+    state = loss_fn.state_dict() if hasattr(loss_fn, "state_dict") else None
+    return state or None
+
+
 def _resumable(data: Any) -> bool:
     return hasattr(data, "state_dict") and hasattr(data, "load_state_dict")
 
@@ -90,7 +99,7 @@ class Trainer:
         if self.world_size > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.module = DistributedDataParallel(self.model, device_ids=ids)
-        self.loss_fn = loss_fn
+        self.loss_fn = loss_fn.to(self.device) if isinstance(loss_fn, nn.Module) else loss_fn
         self.optimizer = optimizer(self.model.parameters()) if callable(optimizer) else optimizer
         self.scheduler = scheduler(self.optimizer) if callable(scheduler) else scheduler
         self.ema = None if ema_decay is None else EMA(self.model, ema_decay)
@@ -159,12 +168,20 @@ class Trainer:
                 raise ValueError(f"the training data gave no batch in epoch {self.epoch} (at step {self.step})")
             self.epoch, self.position, skip = self.epoch + 1, 0, 0
 
+    def _loss(self, model: nn.Module, batch: Any) -> torch.Tensor:
+        from denoisekit.losses.base import SelfSupervisedLoss
+
+        if isinstance(self.loss_fn, SelfSupervisedLoss):
+            y = batch["y"] if isinstance(batch, Mapping) else batch
+            return self.loss_fn(model, y, generator=self.generator)
+        return self.loss_fn(model, batch, self.generator)
+
     def _train_step(self, batch: Any) -> torch.Tensor:
         self.module.train()
         self.optimizer.zero_grad(set_to_none=True)
         autocast = contextlib.nullcontext() if self.amp_dtype is None else torch.autocast("cuda", self.amp_dtype)
         with autocast:
-            loss = self.loss_fn(self.module, to_device(batch, self.device), self.generator)
+            loss = self._loss(self.module, to_device(batch, self.device))
         self.scaler.scale(loss).backward()
         if self.grad_clip is not None:
             self.scaler.unscale_(self.optimizer)
@@ -204,7 +221,7 @@ class Trainer:
                  "model": self.model.state_dict(), "ema": None if self.ema is None else self.ema.state_dict(),
                  "optimizer": self.optimizer.state_dict(),
                  "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
-                 "scaler": self.scaler.state_dict(), "ranks": ranks}
+                 "scaler": self.scaler.state_dict(), "loss": _state_of(self.loss_fn), "ranks": ranks}
         path = checkpoint_path(self.checkpoint_dir, self.step)
         save_atomic(state, path)
         prune(self.checkpoint_dir, self.keep)
@@ -253,6 +270,8 @@ class Trainer:
             self.scheduler.load_state_dict(state["scheduler"])
         if state["scaler"] and self.scaler.is_enabled():
             self.scaler.load_state_dict(state["scaler"])
+        if state.get("loss") is not None and hasattr(self.loss_fn, "load_state_dict"):
+            self.loss_fn.load_state_dict(state["loss"])  # a stateful loss (Noise2Score's annealing counter)
         mine = ranks[self.rank]
         torch.set_rng_state(mine["cpu_rng"])
         if self.device.type == "cuda" and mine["cuda_rng"] is not None:
