@@ -167,3 +167,20 @@ def test_unconditional_samplers_refuse_an_operator(prior) -> None:
         DDIM().sample(prior.denoiser, VP(), (2, 16), op=object(), steps=3)
     with pytest.raises(TypeError, match="Denoiser or have score"):
         DDIM().sample(lambda x, s: x, VP(), (2, 16), steps=3)
+
+
+@pytest.mark.parametrize("sampler, schedule, steps", [(DDIM(0.0), VP(), 100), (HeunEDM(), EDM(), 30)],
+                         ids=["DDIM-VP", "Heun-EDM"])
+def test_bfloat16_sampling_keeps_the_dtype_and_the_prior(prior, sampler, schedule, steps) -> None:
+    """bfloat16 state and model (8 significant bits), on CPU. Mean / covariance errors measured for seeds 1, 2, 3:
+    DDIM 0.021 / 0.083, 0.018 / 0.078, 0.021 / 0.079; Heun 0.025 / 0.051, 0.022 / 0.051, 0.027 / 0.054; so the
+    float64 tolerances hold (0.08 / 0.1), DDIM's covariance with the least margin (bf16 rounding of 100 steps)."""
+    from denoisekit.denoisers import GaussianPriorDenoiser
+
+    model = GaussianPriorDenoiser(prior.mu, prior.cov).to(torch.bfloat16)
+    g = torch.Generator().manual_seed(1)
+    x_T = schedule.prior_sample((N, 16), None, g, dtype=torch.bfloat16)
+    x = sampler.sample(model, schedule, x_T, steps=steps, generator=g)
+    assert x.dtype == torch.bfloat16
+    mean_err, cov_err = prior.errors(x.double())
+    assert mean_err < MEAN_TOL and cov_err < COV_TOL, (mean_err, cov_err)
