@@ -116,6 +116,9 @@ class PipelineRecord(Record):
     same_shape: the output has the input's shape (a denoiser); False for a reconstruction (sinogram ->
         image, k-space -> image), whose metrics compare the output with the reference only.
     training: how ``denoisekit train`` fits the pipeline's model on a user's data; None if it has none.
+    sample: ``sample(directory) -> DemoInputs``, the conformance kit's input (and reference) for a
+        pipeline that does not read its domain's sample (a reconstruction reads sinograms or k-space);
+        None uses the domain's ``build_sample``.
     """
 
     domain: str
@@ -126,6 +129,7 @@ class PipelineRecord(Record):
     test_config: Mapping[str, Any] = field(default_factory=dict)
     same_shape: bool = True
     training: TrainingRecord | None = None
+    sample: Callable[[Path], DemoInputs] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -142,6 +146,8 @@ class PipelineRecord(Record):
             raise PluginError(f"pipeline {self.key!r}: test_config sets unknown options {sorted(unknown)}")
         if self.training is not None and not isinstance(self.training, TrainingRecord):
             raise PluginError(f"pipeline {self.key!r}: training must be a TrainingRecord")
+        if self.sample is not None and not callable(self.sample):
+            raise PluginError(f"pipeline {self.key!r}: sample must be callable")
 
     @property
     def key(self) -> str:

@@ -1,0 +1,70 @@
+"""The ct plugin's denoising pipelines (gathered by plugin.py): ``ct/filter2noise``, ``ct/zs-n2n`` and
+``ct/noise2score``, and ``DEMO_CONFIG``, the settings of the domain's demo (``ct/filter2noise`` on the
+ct-sample). Only light modules are imported here; torch loads when a pipeline runs.
+"""
+
+from __future__ import annotations
+
+from denoisekit.image.plugin import NOISE2SCORE_OPTIONS, ZS_N2N_OPTIONS
+from denoisekit.pipeline import Pipeline
+from denoisekit.records import Option, PipelineRecord
+from denoisekit_ct.denoise_slices import WINDOW_OPTIONS
+
+CT_FORMATS = ("dicom", "dicom-series", "nifti", "npy")
+CT_METRICS = ("ct_psnr", "ct_ssim", "ct_psnr_brain", "ct_noise_std")
+
+FILTER2NOISE_OPTIONS = (
+    Option(name="iterations", default=60, minimum=1, maximum=100000,
+           help="fitting steps per slice (AdamW, one-cycle learning rate)"),
+    Option(name="crop", default=128, minimum=16, maximum=4096,
+           help="side of the random square crops each step is fitted on (the whole slice if larger)"),
+    Option(name="batch", default=1, minimum=1, maximum=64, help="crops per fitting step"),
+    Option(name="lr", default=5e-3, minimum=1e-6, maximum=1.0, help="peak learning rate of the one-cycle schedule"),
+    Option(name="lambda", default=2.0, minimum=0.0, maximum=1e6,
+           help="weight of the DoG edge term: higher keeps more edges (and more noise)"),
+    Option(name="stages", default=2, choices=(1, 2), help="attention-guided bilateral filters in a row (F2N-S1/S2)"),
+    Option(name="patch", default=8, choices=(4, 8, 16), help="side of the patches that get one sigma triple each"),
+    Option(name="max_radius", default=4, minimum=1, maximum=8,
+           help="cap on the bilateral window's radius (4: at most 9x9; the window is ceil(2 sigma) otherwise)"),
+    Option(name="sigma_scale", default=1.0, minimum=0.01, maximum=100.0,
+           help="after fitting: multiply sigma_x, sigma_y (>1 smoother, <1 sharper), no refit"),
+    Option(name="range_scale", default=1.0, minimum=0.01, maximum=100.0,
+           help="after fitting: multiply sigma_r (>1 smooths across larger HU differences, <1 keeps more)"),
+    *WINDOW_OPTIONS,
+)
+
+DEMO_CONFIG: dict[str, object] = {"iterations": 60, "stages": 2}
+
+
+def _filter2noise() -> Pipeline:
+    from denoisekit_ct.denoise_filter2noise import Filter2NoisePipeline
+
+    return Filter2NoisePipeline()
+
+
+def _zs_n2n() -> Pipeline:
+    from denoisekit_ct.denoise_selfsup import zs_n2n
+
+    return zs_n2n()
+
+
+def _noise2score() -> Pipeline:
+    from denoisekit_ct.denoise_selfsup import noise2score
+
+    return noise2score()
+
+
+PIPELINES = [
+    PipelineRecord(
+        name="filter2noise", domain="ct", factory=_filter2noise, options=FILTER2NOISE_OPTIONS, formats=CT_FORMATS,
+        metrics=CT_METRICS, test_config={"iterations": 2, "crop": 16, "stages": 1},
+        summary="Filter2Noise: attention-guided bilateral filter fitted zero-shot per slice (Sun et al. 2025)"),
+    PipelineRecord(
+        name="zs-n2n", domain="ct", factory=_zs_n2n, options=(*ZS_N2N_OPTIONS, *WINDOW_OPTIONS), formats=CT_FORMATS,
+        metrics=CT_METRICS, test_config={"iterations": 5},
+        summary="Zero-Shot Noise2Noise (core) on HU-windowed CT slices, each fitted on its own"),
+    PipelineRecord(
+        name="noise2score", domain="ct", factory=_noise2score, options=(*NOISE2SCORE_OPTIONS, *WINDOW_OPTIONS),
+        formats=CT_FORMATS, metrics=CT_METRICS, test_config={"steps": 5, "patch": 8, "batch": 2},
+        summary="Noise2Score (core) on HU-windowed CT slices, each fitted on its own, Tweedie estimate"),
+]

@@ -1,0 +1,14 @@
+"""Filter2Noise: zero-shot low-dose CT denoising with an attention-guided bilateral filter.
+
+Y. Sun et al., "Filter2Noise: Interpretable and Zero-Shot Low-Dose CT Image Denoising", arXiv 2504.13519
+(v2: "A Framework for Interpretable and Zero-Shot LDCT Denoising"). Implemented from the paper (the reference
+code is CC BY-NC and was not used). One idea per module:
+
+* :mod:`.sigma_predictor`: the tiny attention network that maps non-overlapping patches to sigma_x, sigma_y,
+  sigma_r (bounded softplus);
+* :mod:`.bilateral`: the bilateral filter with per-pixel sigmas (vectorised, capped kernel) and the
+  attention-guided bilateral filter (AGBF) that couples it with the predictor, in one or two stages;
+* :mod:`.local_shuffle`: the Euclidean local shuffle (ELS) of the half-resolution images;
+* :mod:`.loss`: the Filter2Noise loss (pair downsampler + ELS consistency terms and the DoG edge term);
+* :mod:`.fit`: the per-image (zero-shot) fitting loop on random crops, and whole-image inference.
+"""
