@@ -1,5 +1,5 @@
-"""The ct plugin's hook implementations: each hook returns the records that the modules
-``io_records`` and ``denoise_records`` declare (the CT I/O, projector and reconstruction records (io_records) and the denoising pipelines (denoise_records)).
+"""The ct plugin's hook implementations: each hook returns the records declared by ``io_records``
+(CT I/O, projector and reconstruction) and ``denoise_records`` (the denoising pipelines).
 
 Those modules import only the core and light modules; heavy imports happen in record factories.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from denoisekit.hookspecs import hookimpl
-from denoisekit_ct import io_records, denoise_records
+from denoisekit_ct import denoise_records, io_records
 
 _MODULES = (io_records, denoise_records)
 

@@ -1,5 +1,5 @@
-"""The hsi plugin's hook implementations: each hook returns the records that the modules
-``io_records`` and ``diffusion_records`` declare (the formats, data, metrics and classical-baseline records (io_records) and the diffusion pipelines (diffusion_records)).
+"""The hsi plugin's hook implementations: each hook returns the records declared by ``io_records``
+(formats, data, metrics, classical baselines) and ``diffusion_records`` (the diffusion pipelines).
 
 Those modules import only the core and light modules; heavy imports happen in record factories.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from denoisekit.hookspecs import hookimpl
-from denoisekit_hsi import io_records, diffusion_records
+from denoisekit_hsi import diffusion_records, io_records
 
 _MODULES = (io_records, diffusion_records)
 
