@@ -20,3 +20,19 @@ class InputError(UserError):
 
 class PluginError(Exception):
     """A plugin broke the host's rules: bad record, unknown hook, conflicting name."""
+
+
+def check_file(path: Path) -> None:
+    """An InputError unless ``path`` is an existing, non-empty regular file (the readers' first check)."""
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if not path.is_file():
+        raise InputError(path, "not a regular file")
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty")
+
+
+def reason(exc: BaseException) -> str:
+    """A library exception as one short line, for an InputError's problem text."""
+    text = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from denoisekit.errors import InputError
+from denoisekit.errors import InputError, check_file, reason
 from denoisekit.sample import Sample
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -21,19 +21,6 @@ _NPY_MAGIC = b"\x93NUMPY"
 # -- shared checks and conversions ---------------------------------------------------------------
 
 
-def _reason(exc: BaseException) -> str:
-    """A library exception as one short line."""
-    text = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if not path.is_file():
-        raise InputError(path, "not a regular file")
-    if path.stat().st_size == 0:
-        raise InputError(path, "file is empty")
 
 
 def _check_dtype(path: Path, array: np.ndarray, complex_ok: bool = True) -> None:
@@ -92,7 +79,7 @@ def _ramp(shape: tuple[int, ...], dtype: str, scale: float) -> np.ndarray:
 def read_npy(path: Path) -> Sample:
     """A NumPy ``.npy`` file (no pickles): HW, HWC (3 or 4 channels) or DHW."""
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     with path.open("rb") as f:
         if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
             raise InputError(path, "not a NumPy .npy file (bad magic bytes)")
@@ -101,9 +88,9 @@ def read_npy(path: Path) -> Sample:
     except ValueError as e:
         if "allow_pickle" in str(e):
             raise InputError(path, "object arrays are not supported") from None
-        raise InputError(path, f"corrupt or truncated .npy file ({_reason(e)})") from None
+        raise InputError(path, f"corrupt or truncated .npy file ({reason(e)})") from None
     except Exception as e:
-        raise InputError(path, f"corrupt or truncated .npy file ({_reason(e)})") from None
+        raise InputError(path, f"corrupt or truncated .npy file ({reason(e)})") from None
     _check_dtype(path, array)
     array = _native(array)
     return Sample(array, _image_axes(path, array.shape), "npy", {"dtype": array.dtype.str},
@@ -127,7 +114,7 @@ def read_png(path: Path) -> Sample:
     from PIL import Image
 
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     try:
         with Image.open(path) as img:
             if img.format != "PNG":
@@ -142,7 +129,7 @@ def read_png(path: Path) -> Sample:
     except InputError:
         raise
     except Exception as e:
-        raise InputError(path, f"not a readable PNG file ({_reason(e)})") from None
+        raise InputError(path, f"not a readable PNG file ({reason(e)})") from None
     if mode == "I":  # 16-bit grayscale as 32-bit int (older Pillow)
         array = array.astype(np.uint16)
     elif mode not in ("L", "LA", "RGB", "RGBA") and not mode.startswith("I;16"):
@@ -176,11 +163,11 @@ def read_tiff(path: Path) -> Sample:
     import tifffile
 
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     try:
         array = tifffile.imread(path)
     except Exception as e:
-        raise InputError(path, f"not a readable TIFF file ({_reason(e)})") from None
+        raise InputError(path, f"not a readable TIFF file ({reason(e)})") from None
     _check_dtype(path, array)
     array = _native(array)
     return Sample(array, _image_axes(path, array.shape), "tiff", {"dtype": array.dtype.str},
@@ -211,7 +198,7 @@ def read_nifti(path: Path) -> Sample:
     import nibabel as nib
 
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     try:
         img = nib.load(path)
         if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
@@ -220,7 +207,7 @@ def read_nifti(path: Path) -> Sample:
     except InputError:
         raise
     except Exception as e:
-        raise InputError(path, f"not a readable NIfTI file ({_reason(e)})") from None
+        raise InputError(path, f"not a readable NIfTI file ({reason(e)})") from None
     _check_dtype(path, array)
     if array.ndim not in (2, 3):
         raise InputError(path, f"unsupported shape {array.shape}: expected a 2-D image or a 3-D volume")

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError
+from denoisekit.errors import InputError, check_file, reason
 from denoisekit.sample import Sample
 
 CT_DATA_RANGE = 400.0
@@ -37,18 +37,6 @@ DESCRIPTION_KEY = "description"
 _LO_MAX = 64
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if not path.is_file():
-        raise InputError(path, "not a regular file")
-    if path.stat().st_size == 0:
-        raise InputError(path, "file is empty")
 
 
 def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
@@ -57,13 +45,13 @@ def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
     from pydicom.errors import InvalidDicomError
 
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     try:
         ds = pydicom.dcmread(path)
     except InvalidDicomError:
         raise InputError(path, "not a DICOM file (no DICM preamble)") from None
     except Exception as e:
-        raise InputError(path, f"truncated or corrupt DICOM file ({_reason(e)})") from None
+        raise InputError(path, f"truncated or corrupt DICOM file ({reason(e)})") from None
     modality = str(ds.get("Modality", "")).strip()
     if modality != "CT":
         raise InputError(path, f"modality is {modality or 'missing'}, not CT")
@@ -79,9 +67,9 @@ def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
         stored = ds.pixel_array
     except Exception as e:
         if syntax is not None and syntax.is_compressed:
-            raise InputError(path, f"cannot decode the compressed transfer syntax {syntax.name} ({_reason(e)}); "
+            raise InputError(path, f"cannot decode the compressed transfer syntax {syntax.name} ({reason(e)}); "
                                    f"install a decoder (pylibjpeg, python-gdcm) or convert it") from None
-        raise InputError(path, f"truncated or corrupt pixel data ({_reason(e)})") from None
+        raise InputError(path, f"truncated or corrupt pixel data ({reason(e)})") from None
     if stored.ndim != 2:
         raise InputError(path, f"pixel data of shape {stored.shape}: expected one 2-D slice")
     slope = float(ds.get("RescaleSlope", 1) or 1)

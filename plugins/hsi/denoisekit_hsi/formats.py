@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError
+from denoisekit.errors import InputError, check_file, reason
 from denoisekit.image.formats import to_dtype
 from denoisekit.sample import Sample
 
@@ -34,18 +34,6 @@ WAVELENGTH_KEYS = ("wavelength", "wavelengths", "wl", "bands_nm", "bands")  # "b
 _SMALL_VARIABLE = 100_000  # other .mat variables up to this many elements are kept and written back
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if not path.is_file():
-        raise InputError(path, "not a regular file")
-    if path.stat().st_size == 0:
-        raise InputError(path, "file is empty")
 
 
 def _floats(values: Any) -> list[float] | None:
@@ -80,11 +68,11 @@ def check_cube(path: Path, cube: np.ndarray, block: int = 16) -> None:
 def _envi_header(path: Path) -> dict[str, Any]:
     from spectral.io import envi
 
-    _check_file(path)
+    check_file(path)
     try:
         header = envi.read_envi_header(str(path))
     except Exception as e:
-        raise InputError(path, f"not an ENVI header ({_reason(e)})") from None
+        raise InputError(path, f"not an ENVI header ({reason(e)})") from None
     for key in ("lines", "samples", "bands", "data type", "interleave"):
         if key not in header:
             raise InputError(path, f"ENVI header lacks the required field {key!r}")
@@ -129,7 +117,7 @@ def open_envi(path: Path) -> tuple[np.ndarray, dict[str, Any]]:
         lines, samples, bands = (int(header[k]) for k in ("lines", "samples", "bands"))
         offset = int(header.get("header offset", 0))
     except ValueError as e:
-        raise InputError(path, f"bad size field in the ENVI header ({_reason(e)})") from None
+        raise InputError(path, f"bad size field in the ENVI header ({reason(e)})") from None
     expected = offset + lines * samples * bands * _envi_dtype(header).itemsize
     actual = data_file.stat().st_size
     if actual != expected:
@@ -141,7 +129,7 @@ def open_envi(path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     try:  # copy-on-write: a pipeline that writes into the array changes memory, never the file
         cube = np.memmap(data_file, dtype=_envi_dtype(header), mode="c", offset=offset, shape=layout[0])
     except Exception as e:
-        raise InputError(path, f"cannot map the ENVI cube ({_reason(e)})") from None
+        raise InputError(path, f"cannot map the ENVI cube ({reason(e)})") from None
     return cube.transpose(layout[1]), header
 
 
@@ -230,7 +218,7 @@ def _mat_v5_variables(path: Path) -> dict[str, np.ndarray] | None:
     except NotImplementedError:  # scipy says: use an HDF reader for v7.3 files
         return None
     except Exception as e:
-        raise InputError(path, f"not a readable MATLAB .mat file ({_reason(e)})") from None
+        raise InputError(path, f"not a readable MATLAB .mat file ({reason(e)})") from None
     return {k: v for k, v in data.items() if not k.startswith("__") and isinstance(v, np.ndarray)}
 
 
@@ -241,7 +229,7 @@ def _read_mat_v73(path: Path, variable: str | None) -> tuple[str, np.ndarray, di
     try:
         f = h5py.File(path, "r")
     except Exception as e:
-        raise InputError(path, f"not a readable MATLAB .mat file ({_reason(e)})") from None
+        raise InputError(path, f"not a readable MATLAB .mat file ({reason(e)})") from None
     with f:
         datasets = {k: v for k, v in f.items() if isinstance(v, h5py.Dataset) and not k.startswith("#")}
         name = _pick_variable(path, {k: tuple(reversed(d.shape)) for k, d in datasets.items()}, variable)
@@ -250,7 +238,7 @@ def _read_mat_v73(path: Path, variable: str | None) -> tuple[str, np.ndarray, di
             others = {k: np.asarray(d[()]).T for k, d in datasets.items()
                       if k != name and d.size <= _SMALL_VARIABLE and d.dtype.kind in "iuf"}
         except Exception as e:
-            raise InputError(path, f"cannot read variable {name!r} ({_reason(e)})") from None
+            raise InputError(path, f"cannot read variable {name!r} ({reason(e)})") from None
     return name, cube, others
 
 
@@ -277,7 +265,7 @@ def read_mat(path: Path, variable: str | None = None) -> Sample:
     MATLAB's column-major (H, W, B) as (B, W, H): the axes are reversed back. Small other variables
     (wavelengths, ...) are kept in ``meta`` and written back."""
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     variable = variable or os.environ.get(MAT_VARIABLE_ENV) or None
     arrays = _mat_v5_variables(path)
     version = "5"
