@@ -15,6 +15,7 @@ array (slices, stages, 3, H / patch, W / patch) (one value per patch, as predict
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ class Filter2NoisePipeline:
         low, high = window(config)
         maps: list[np.ndarray] = []
 
-        def one_slice(hu: np.ndarray, slice_ctx: RunContext, index: int) -> np.ndarray:
+        def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             x = to_unit(hu, low, high)
             initial_r = max(INITIAL_RANGE_PER_MAD * mad_sigma(x[None, None]), 1e-3)
             y = torch.from_numpy(x)[None, None].to(slice_ctx.device)
@@ -77,6 +78,6 @@ class Filter2NoisePipeline:
         stacked[:, :, 2] *= high - low  # sigma_r in HU
         ctx.notes["sigma_maps"] = summarise(stacked)
         ctx.notes["sigma_maps_units"] = "sigma_x, sigma_y in pixels, sigma_r in HU; as applied (after the scales)"
-        result = with_description(result, f"filter2noise S{config['stages']} sigma_scale={config['sigma_scale']:g}")
-        return Sample(result.array, result.axes, result.format,
-                      {**result.meta, "extra_outputs": {"sigma_maps": stacked}}, result.data_range, result.path)
+        result = with_description(result, f"filter2noise S{config['stages']} sigma_scale={config['sigma_scale']:g} "
+                                          f"range_scale={config['range_scale']:g}")
+        return replace(result, meta={**result.meta, "extra_outputs": {"sigma_maps": stacked}})

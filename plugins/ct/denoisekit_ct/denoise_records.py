@@ -5,6 +5,7 @@ ct-sample). Only light modules are imported here; torch loads when a pipeline ru
 
 from __future__ import annotations
 
+from denoisekit.core_plugin import lazy
 from denoisekit.image.plugin import NOISE2SCORE_OPTIONS, ZS_N2N_OPTIONS
 from denoisekit.pipeline import Pipeline
 from denoisekit.records import Option, PipelineRecord
@@ -54,17 +55,19 @@ def _noise2score() -> Pipeline:
     return noise2score()
 
 
+_TINY_SAMPLE = lazy("denoisekit_ct.denoise_sample:build_tiny_ct_sample")  # the conformance kit's input
+
 PIPELINES = [
     PipelineRecord(
         name="filter2noise", domain="ct", factory=_filter2noise, options=FILTER2NOISE_OPTIONS, formats=CT_FORMATS,
-        metrics=CT_METRICS, test_config={"iterations": 2, "crop": 16, "stages": 1},
+        metrics=CT_METRICS, test_config={"iterations": 2, "crop": 32, "stages": 1}, sample=_TINY_SAMPLE,
         summary="Filter2Noise: attention-guided bilateral filter fitted zero-shot per slice (Sun et al. 2025)"),
     PipelineRecord(
         name="zs-n2n", domain="ct", factory=_zs_n2n, options=(*ZS_N2N_OPTIONS, *WINDOW_OPTIONS), formats=CT_FORMATS,
-        metrics=CT_METRICS, test_config={"iterations": 5},
+        metrics=CT_METRICS, test_config={"iterations": 5}, sample=_TINY_SAMPLE,
         summary="Zero-Shot Noise2Noise (core) on HU-windowed CT slices, each fitted on its own"),
     PipelineRecord(
         name="noise2score", domain="ct", factory=_noise2score, options=(*NOISE2SCORE_OPTIONS, *WINDOW_OPTIONS),
-        formats=CT_FORMATS, metrics=CT_METRICS, test_config={"steps": 5, "patch": 8, "batch": 2},
+        formats=CT_FORMATS, metrics=CT_METRICS, test_config={"steps": 5, "patch": 8, "batch": 2}, sample=_TINY_SAMPLE,
         summary="Noise2Score (core) on HU-windowed CT slices, each fitted on its own, Tweedie estimate"),
 ]

@@ -30,7 +30,7 @@ class WindowedImagePipeline:
         inner_config = {k: config[k] for k in self.option_names}
         notes: list[dict[str, Any]] = []
 
-        def one_slice(hu: np.ndarray, slice_ctx: RunContext, index: int) -> np.ndarray:
+        def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             scaled = Sample(to_unit(hu, low, high), "HW", "npy", data_range=1.0, path=sample.path)
             out = self.inner(scaled, inner_config, slice_ctx)
             if slice_ctx.notes:

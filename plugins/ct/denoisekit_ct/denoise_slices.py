@@ -30,7 +30,7 @@ WINDOW_OPTIONS = (
            help="HU mapped to 1 before denoising (default [-1024, 3072]: the RED-CNN normalisation range)"),
 )
 
-SliceFn = Callable[[np.ndarray, RunContext, int], np.ndarray]
+SliceFn = Callable[[np.ndarray, RunContext], np.ndarray]
 
 
 def window(config: Mapping[str, Any]) -> tuple[float, float]:
@@ -52,7 +52,7 @@ def to_hu(x: np.ndarray, low: float, high: float) -> np.ndarray:
 
 
 def denoise_slices(sample: Sample, name: str, min_side: int, ctx: RunContext, fn: SliceFn) -> Sample:
-    """Apply ``fn(slice_hu (H, W) float32, slice_ctx, index) -> (H, W)`` to every 2-D slice of ``sample``.
+    """Apply ``fn(slice_hu (H, W) float32, slice_ctx) -> (H, W)`` to every 2-D slice of ``sample``.
 
     Each slice gets its own :class:`RunContext` (same device and seed; progress bars only when there is
     one slice, the slices' bar otherwise) whose stage timings are added to ``ctx``'s. The result has the
@@ -71,7 +71,7 @@ def denoise_slices(sample: Sample, name: str, min_side: int, ctx: RunContext, fn
     indices = range(len(flat)) if single else ctx.progress(range(len(flat)), f"{name}: slices", total=len(flat))
     for i in indices:
         inner = RunContext(device=ctx.device, seed=ctx.seed, show_progress=ctx.show_progress and single)
-        out[i] = fn(flat[i], inner, i)
+        out[i] = fn(flat[i], inner)
         for stage, seconds in inner.timings.items():
             ctx.timings[stage] = ctx.timings.get(stage, 0.0) + seconds
     ctx.notes["slices"] = len(flat)

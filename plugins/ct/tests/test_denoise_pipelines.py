@@ -10,6 +10,7 @@ import numpy as np
 import pydicom
 import pytest
 import torch
+from denoisekit_ct.denoise_sample import head_phantom
 from denoisekit_ct.dicom_format import new_ct_dataset, write_dicom, write_dicom_series
 
 from denoisekit.cli import main
@@ -20,22 +21,6 @@ from denoisekit.sample import Sample
 torch.set_num_threads(1)
 
 F2N_FAST = ["--set", "iterations=30", "--set", "crop=32", "--set", "batch=2", "--quiet"]
-
-
-def head_phantom(seed: int, size: int = 48) -> tuple[np.ndarray, np.ndarray]:
-    """Integer-HU 'head' (skull ring 1000 HU, brain 40 HU, a 70 HU lesion, air -1000) and its copy with
-    spatially correlated noise of std about 40 HU (white noise smoothed by a 3 x 3 binomial kernel)."""
-    yy, xx = np.mgrid[0:size, 0:size] - (size - 1) / 2
-    r = np.hypot(yy, xx)
-    clean = np.where(r < size * 0.45, 1000.0, -1000.0)
-    clean = np.where(r < size * 0.38, 40.0, clean)
-    clean = np.where(np.hypot(yy - 5, xx + 6) < size * 0.1, 70.0, clean)
-    rng = np.random.default_rng(seed)
-    white = rng.standard_normal((size + 2, size + 2))
-    b = np.array([1.0, 2.0, 1.0]) / 4
-    smooth = sum(b[i] * b[j] * white[i:i + size, j:j + size] for i in range(3) for j in range(3))
-    noisy = np.round(clean + 40 * smooth / smooth.std())
-    return clean.astype(np.float32), noisy.astype(np.float32)
 
 
 def write_slice(path: Path, hu: np.ndarray) -> Path:
@@ -51,7 +36,7 @@ def run(args: list[str], capsys) -> tuple[int, str]:
 
 
 def test_filter2noise_on_a_dicom_slice(tmp_path, capsys):
-    clean, noisy = head_phantom(0)
+    clean, noisy = head_phantom(seed=0)
     src, ref, out = write_slice(tmp_path / "ld.dcm", noisy), write_slice(tmp_path / "ref.dcm", clean), tmp_path / "o"
     code, err = run(["run", "ct/filter2noise", "-i", str(src), "-r", str(ref), "-o", str(out), *F2N_FAST], capsys)
     assert code == 0, err
@@ -70,7 +55,7 @@ def test_filter2noise_on_a_dicom_slice(tmp_path, capsys):
 
 
 def test_series_is_denoised_slice_by_slice_each_fitted_alone(tmp_path, capsys):
-    slices = [head_phantom(seed)[1] for seed in (1, 2, 3)]
+    slices = [head_phantom(seed=seed)[1] for seed in (1, 2, 3)]
     datasets = [new_ct_dataset(slices[0].shape, position=2.0 * i, slice_thickness=2.0) for i in range(3)]
     series = tmp_path / "series"
     write_dicom_series(Sample(np.stack(slices), "DHW", "dicom-series", {"datasets": datasets}), series)
@@ -92,7 +77,7 @@ def test_series_is_denoised_slice_by_slice_each_fitted_alone(tmp_path, capsys):
 def test_nifti_volume_keeps_shape_and_axes(tmp_path, capsys):
     import nibabel as nib
 
-    volume = np.stack([head_phantom(seed, size=32)[1] for seed in (4, 5)], axis=-1)  # H, W, D
+    volume = np.stack([head_phantom(32, seed=seed)[1] for seed in (4, 5)], axis=-1)  # H, W, D
     nib.save(nib.Nifti1Image(volume, np.eye(4)), tmp_path / "v.nii.gz")
     code, err = run(["run", "ct/filter2noise", "-i", str(tmp_path / "v.nii.gz"), "-o", str(tmp_path / "o"),
                      "--set", "stages=1", *F2N_FAST], capsys)
@@ -103,7 +88,7 @@ def test_nifti_volume_keeps_shape_and_axes(tmp_path, capsys):
 
 
 def test_zs_n2n_wraps_the_core_method_on_windowed_slices(tmp_path, capsys):
-    _, noisy = head_phantom(6, size=32)
+    _, noisy = head_phantom(32, seed=6)
     np.save(tmp_path / "x.npy", noisy)
     code, err = run(["run", "ct/zs-n2n", "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "o"), "--quiet",
                      "--set", "iterations=5", "--set", "window_low=-1000", "--set", "window_high=1000"], capsys)
@@ -116,7 +101,7 @@ def test_zs_n2n_wraps_the_core_method_on_windowed_slices(tmp_path, capsys):
 
 
 def test_noise2score_runs_on_a_dicom_slice(tmp_path, capsys):
-    clean, noisy = head_phantom(7, size=32)
+    clean, noisy = head_phantom(32, seed=7)
     src, ref = write_slice(tmp_path / "ld.dcm", noisy), write_slice(tmp_path / "ref.dcm", clean)
     code, err = run(["run", "ct/noise2score", "-i", str(src), "-r", str(ref), "-o", str(tmp_path / "o"), "--quiet",
                      "--set", "steps=20", "--set", "patch=16", "--set", "batch=4"], capsys)
@@ -128,7 +113,7 @@ def test_noise2score_runs_on_a_dicom_slice(tmp_path, capsys):
 
 @pytest.mark.parametrize("pipeline", ["ct/filter2noise", "ct/zs-n2n"])
 def test_inverted_window_is_a_one_line_error(tmp_path, capsys, pipeline):
-    np.save(tmp_path / "x.npy", head_phantom(8, size=32)[1])
+    np.save(tmp_path / "x.npy", head_phantom(32, seed=8)[1])
     code, err = run(["run", pipeline, "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "o"), "--quiet",
                      "--set", "window_low=100", "--set", "window_high=-100"], capsys)
     assert code == 2 and "window_high" in err and len(err.strip().splitlines()) == 1
