@@ -31,6 +31,9 @@ class RunResult:
     timings: dict[str, float]
 
 
+EXTRA_OUTPUTS = "extra_outputs"  # Sample.meta key: {name: array} written as <input stem>.<name>.npy
+
+
 def find_format(host: PluginHost, record: PipelineRecord, path: Path) -> FormatRecord:
     """The pipeline's format that matches ``path`` (longest suffix first; folders by ``directory``)."""
     formats = [host.format(name) for name in record.formats]
@@ -155,6 +158,8 @@ def run_pipeline(
         out_file = tmp / input.name
         with ctx.stage("write"):
             fmt.write(result, out_file)
+            for key, extra in (result.meta.get(EXTRA_OUTPUTS) or {}).items():
+                np.save(tmp / f"{input.name.split('.')[0]}.{key}.npy", np.asarray(extra))
         with ctx.stage("report"):
             make_report(tmp / "report.png", f"{record.key}: {input.name}", sample, result, ref, metrics)
         if metrics is not None:

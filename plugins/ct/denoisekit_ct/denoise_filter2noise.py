@@ -9,7 +9,7 @@ FBP's correlated noise about threefold), the initial spatial sigmas 1 pixel.
 The learned sigma maps (sigma_x, sigma_y in pixels, sigma_r in HU, as used, i.e. scaled) are summarised
 in ``ctx.notes["sigma_maps"]`` (run.json: per stage, mean / min / max over all slices) and kept as an
 array (slices, stages, 3, H / patch, W / patch) (one value per patch, as predicted) in
-``meta["extra_outputs"]["sigma_maps"]`` for a runner that writes extra outputs.
+``meta["extra_outputs"]["sigma_maps"]``, which the runner writes as ``<input stem>.sigma_maps.npy``.
 """
 
 from __future__ import annotations

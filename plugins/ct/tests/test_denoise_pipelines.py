@@ -52,6 +52,9 @@ def test_filter2noise_on_a_dicom_slice(tmp_path, capsys):
     assert notes["slices"] == 1 and set(notes["sigma_maps"]) == {"stage1", "stage2"}
     sr = notes["sigma_maps"]["stage1"]["sigma_r_hu"]
     assert 0 < sr["min"] <= sr["mean"] <= sr["max"]
+    maps = np.load(out / "ld.sigma_maps.npy")  # (slices, stages, sigma_x / sigma_y / sigma_r, patches, patches)
+    assert maps.shape[:3] == (1, 2, 3) and np.all(maps > 0)
+    assert maps[0, 0, 2].mean() == pytest.approx(sr["mean"], rel=1e-4)
 
 
 def test_series_is_denoised_slice_by_slice_each_fitted_alone(tmp_path, capsys):
