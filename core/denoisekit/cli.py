@@ -154,15 +154,24 @@ def train_help(host: PluginHost, key: str) -> str:
     return "\n".join(lines)
 
 
+def _option_sources(f: Any) -> Any:
+    """The options shared by ``run`` and ``train``: --config, --set, --device and --seed."""
+    for option in reversed((
+        click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="TOML file of options."),
+        click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set one option (repeatable)."),
+        click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."),
+        click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw."),
+    )):
+        f = option(f)
+    return f
+
+
 @cli.command(add_help_option=False)
 @click.argument("pipeline", required=False)
 @click.option("-i", "--input", "input_", type=click.Path(path_type=Path), help="Input file or folder.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output directory (must not exist).")
 @click.option("-r", "--reference", type=click.Path(path_type=Path), help="Clean reference, for metrics.json.")
-@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="TOML file of options.")
-@click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set one option (repeatable).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
+@_option_sources
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("-h", "--help", "show_help", is_flag=True, help="Show this help, or a pipeline's options.")
@@ -194,10 +203,7 @@ def run(ctx: click.Context, pipeline: str | None, input_: Path | None, output: P
 @click.argument("pipeline", required=False)
 @click.option("-d", "--data", type=click.Path(path_type=Path), help="File or folder of training data.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Directory for checkpoints and weights.pt.")
-@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="TOML file of options.")
-@click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set one option (repeatable).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
+@_option_sources
 @click.option("--resume", is_flag=True, help="Continue an interrupted training in --output (same options).")
 @click.option("--overwrite", is_flag=True, help="Discard an existing --output and start again.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")

@@ -19,6 +19,7 @@ no FBP blur or streaks from re-projection). With ``insert_noise=False`` it is FB
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,31 +41,16 @@ def mu_to_hu(mu: torch.Tensor, mu_water: float = MU_WATER_PER_MM) -> torch.Tenso
     return 1000 * (mu / mu_water - 1)
 
 
-def simulate_low_dose(
-    hu: np.ndarray,
-    i0: float,
-    *,
-    electronic_sigma: float = DEFAULT_ELECTRONIC_SIGMA,
-    views: int = 720,
-    pixel_size: float = 0.5,
-    geometry: Geometry | None = None,
-    filter: str = "hann",
-    insert_noise: bool = True,
-    mu_water: float = MU_WATER_PER_MM,
-    generator: torch.Generator | None = None,
-    seed: int = 0,
-    device: torch.device | str | None = None,
-) -> np.ndarray:
+def simulate_low_dose(hu: np.ndarray, i0: float, **options: Any) -> np.ndarray:
     """A low-dose version of ``hu`` ((H, W) or (..., H, W) slices, HU) at ``i0`` photons per bin.
 
-    geometry: the acquisition; default parallel beam with ``views`` views over 180 deg, bins of
-        ``pixel_size`` (mm) covering the diagonal. ``pixel_size`` is ignored when ``geometry`` is given.
-    generator: a torch generator on ``device`` (else one seeded with ``seed``).
+    ``options`` are those of :func:`simulate_doses`: geometry (default parallel beam with ``views``
+    views over 180 deg, bins of ``pixel_size`` (mm) covering the diagonal; ``pixel_size`` is ignored
+    when ``geometry`` is given), ``electronic_sigma``, ``filter``, ``insert_noise``, ``mu_water``, and
+    ``generator`` (a torch generator on ``device``, else one seeded with ``seed``).
     Returns float32 HU of the input's shape.
     """
-    return simulate_doses(hu, (i0,), electronic_sigma=electronic_sigma, views=views, pixel_size=pixel_size,
-                          geometry=geometry, filter=filter, insert_noise=insert_noise, mu_water=mu_water,
-                          generator=generator, seed=seed, device=device)[0]
+    return simulate_doses(hu, (i0,), **options)[0]
 
 
 def simulate_doses(
