@@ -14,6 +14,7 @@ import torch
 from denoisekit.errors import InputError
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
+from denoisekit_hsi.cube_layout import as_cube
 from denoisekit_hsi.fasthyde import fasthyde
 from denoisekit_hsi.fasthyde_mixed import fasthyde_mixed
 from denoisekit_hsi.hyminor import hyminor
@@ -21,15 +22,9 @@ from denoisekit_hsi.hyres import hyres
 
 
 def cube_of(sample: Sample, ctx: RunContext) -> torch.Tensor:
-    """The sample's cube as a float32 (H, W, B) tensor on the run's device."""
-    array = np.asarray(sample.array)
-    if array.ndim != 3:
-        raise InputError(sample.path or "input", f"expected a 3-D cube (rows, columns, bands), got shape {array.shape}")
-    if "C" in sample.axes:
-        array = np.moveaxis(array, sample.axes.index("C"), -1)
-    if array.shape[-1] < 2:
-        raise InputError(sample.path or "input", f"a hyperspectral cube needs at least 2 bands, got {array.shape[-1]}")
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(ctx.device)
+    """The sample's cube as a float32 (H, W, B) tensor on the run's device, checked by :func:`as_cube`."""
+    bands_first = as_cube(sample, "this pipeline").data
+    return torch.from_numpy(bands_first).permute(1, 2, 0).contiguous().to(ctx.device)
 
 
 def output_of(sample: Sample, cube: torch.Tensor, processing: str) -> Sample:

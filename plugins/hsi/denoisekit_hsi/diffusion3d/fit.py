@@ -17,12 +17,12 @@ import torch
 from denoisekit.errors import InputError
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
-from denoisekit_hsi.dds2m.cube_layout import as_cube
+from denoisekit_hsi.cube_layout import as_cube
 
 
 def readers() -> dict[str, Callable[[Path], Sample]]:
     """The cube readers by suffix: ENVI headers and .mat files (this plugin's), .npy (the image domain's; a 3-D
-    .npy is a (rows, columns, bands) cube, see :func:`~denoisekit_hsi.dds2m.cube_layout.as_cube`)."""
+    .npy is a (rows, columns, bands) cube, see :func:`~denoisekit_hsi.cube_layout.as_cube`)."""
     from denoisekit.image.formats import read_npy
     from denoisekit_hsi.formats import read_envi, read_mat
 

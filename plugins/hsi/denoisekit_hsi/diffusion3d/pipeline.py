@@ -19,7 +19,7 @@ import torch
 
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
-from denoisekit_hsi.dds2m.cube_layout import as_cube
+from denoisekit_hsi.cube_layout import as_cube
 from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
 from denoisekit_hsi.diffusion3d.prior import PatchPrior, load_prior, shipped_weights
 from denoisekit_hsi.diffusion3d.training import prepare
