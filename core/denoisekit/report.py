@@ -32,6 +32,9 @@ def view_2d(sample: Sample) -> np.ndarray:
     return arr.astype(np.float64)
 
 
+DISPLAY_WINDOW = "display_window"  # Sample.meta key: (low, high) values shown black and white
+
+
 def _scale(img: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
 
@@ -56,7 +59,8 @@ def make_report(
     # a reconstruction's input (sinogram, k-space) is not on the output's grid: own scale, no difference
     comparable = views["input"].shape == views["output"].shape
     base = views.get("reference", views["input"] if comparable else views["output"])
-    lo, hi = np.percentile(base, [0.5, 99.5])
+    window = (reference or input).meta.get(DISPLAY_WINDOW)  # a domain's display range (CT: a HU window)
+    lo, hi = window if window is not None else np.percentile(base, [0.5, 99.5])
     diff = diff_title = None
     if reference is not None:
         diff, diff_title = views["output"] - views["reference"], "output - reference"

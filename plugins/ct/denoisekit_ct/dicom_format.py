@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 
 from denoisekit.errors import InputError, check_file, reason
+from denoisekit.report import DISPLAY_WINDOW
 from denoisekit.sample import Sample
 
 CT_DATA_RANGE = 400.0
+REPORT_WINDOW = (-160.0, 240.0)  # report.png shows the window of ct_psnr / ct_ssim (RED-CNN convention)
 DESCRIPTION_KEY = "description"
 _LO_MAX = 64
 
@@ -81,7 +83,7 @@ def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
 def read_dicom(path: Path) -> Sample:
     """One CT slice (``.dcm``) -> HU, axes ``HW``."""
     ds, hu = read_dataset(Path(path))
-    return Sample(hu, "HW", "dicom", {"dataset": ds}, CT_DATA_RANGE, Path(path))
+    return Sample(hu, "HW", "dicom", {"dataset": ds, DISPLAY_WINDOW: REPORT_WINDOW}, CT_DATA_RANGE, Path(path))
 
 
 def _position(ds: Any) -> float | None:
@@ -142,7 +144,8 @@ def read_dicom_series(folder: Path) -> Sample:
         raise InputError(folder, f"folder holds {len(series)} series (different SeriesInstanceUIDs): one per folder")
     order = _slice_order(folder, files, datasets)
     array = np.stack([slices[i] for i in order])
-    meta = {"datasets": [datasets[i] for i in order], "files": [files[i].name for i in order]}
+    meta = {"datasets": [datasets[i] for i in order], "files": [files[i].name for i in order],
+            DISPLAY_WINDOW: REPORT_WINDOW}
     return Sample(array, "DHW", "dicom-series", meta, CT_DATA_RANGE, folder)
 
 

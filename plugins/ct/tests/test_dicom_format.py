@@ -32,6 +32,7 @@ def test_real_slice_reads_in_hu_and_round_trips(head_ct, tmp_path):
     ds = sample.meta["dataset"]
     assert ds.RescaleIntercept == -1024 and sample.array.min() == -3024  # outside the field of view
     assert float(np.median(sample.array[200:300, 200:300])) == pytest.approx(35, abs=15)  # brain tissue
+    assert sample.meta["display_window"] == (-160.0, 240.0)  # report.png shows the metrics' HU window
     sample.meta["description"] = "filter2noise sigma_scale=1"
     write_dicom(sample, tmp_path / "out.dcm")
     back = read_dicom(tmp_path / "out.dcm")
