@@ -64,7 +64,7 @@ def read_checked(fmt: FormatRecord, path: Path) -> Sample:
     return sample
 
 
-def _versions(host: PluginHost) -> dict[str, Any]:
+def versions(host: PluginHost) -> dict[str, Any]:
     import torch
 
     dists = {p.distribution: p.version for p in host.plugins.values() if p.status == "loaded"}
@@ -93,7 +93,7 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, default=_json_default, allow_nan=True) + "\n")
 
 
@@ -163,8 +163,8 @@ def run_pipeline(
         with ctx.stage("report"):
             make_report(tmp / "report.png", f"{record.key}: {input.name}", sample, result, ref, metrics)
         if metrics is not None:
-            _write_json(tmp / "metrics.json", {"pipeline": record.key, **metrics})
-        _write_json(tmp / "run.json", {
+            write_json(tmp / "metrics.json", {"pipeline": record.key, **metrics})
+        write_json(tmp / "run.json", {
             "pipeline": record.key,
             "input": str(input.absolute()),
             "reference": str(reference.absolute()) if reference else None,
@@ -173,7 +173,7 @@ def run_pipeline(
             "config": config,
             "seed": seed,
             "device": str(ctx.device),
-            "versions": _versions(host),
+            "versions": versions(host),
             "seconds": {k: round(v, 4) for k, v in ctx.timings.items()},
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -83,7 +83,7 @@ def train_pipeline(
     import torch
 
     from denoisekit.device import resolve_device
-    from denoisekit.runner import _versions, _write_json
+    from denoisekit.runner import versions, write_json
     from denoisekit.training.checkpoints import save_atomic
 
     started = datetime.now(timezone.utc)
@@ -104,9 +104,9 @@ def train_pipeline(
     weights = output / "weights.pt"
     save_atomic({**payload, "pipeline": key, "train_options": options}, weights)
     torch.load(weights, map_location="cpu", weights_only=True)  # the pipeline will load it this way
-    _write_json(output / "train.json", {
+    write_json(output / "train.json", {
         "pipeline": key, "data": str(data.absolute()), "options": options, "seed": seed,
-        "device": str(ctx.device), "versions": _versions(host), "resumed": resume,
+        "device": str(ctx.device), "versions": versions(host), "resumed": resume,
         "seconds": {k: round(v, 3) for k, v in ctx.timings.items()}, "notes": ctx.notes,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
