@@ -35,7 +35,8 @@ MAP_NAMES = ("sigma_x_px", "sigma_y_px", "sigma_r_hu")
 def fit_settings(config: Mapping[str, Any], initial_sigma_r: float) -> FitSettings:
     return FitSettings(iterations=config["iterations"], crop=config["crop"], batch=config["batch"], lr=config["lr"],
                        lam=config["lambda"], stages=config["stages"], patch=config["patch"],
-                       max_radius=config["max_radius"], initial_sigma_r=initial_sigma_r)
+                       max_radius=config["max_radius"], range_patch=config["range_patch"],
+                       dilation=config["dilation"], initial_sigma_r=initial_sigma_r)
 
 
 def summarise(maps: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:

@@ -128,3 +128,14 @@ def test_too_small_slice_is_refused(tmp_path, capsys):
     code, err = run(["run", "ct/filter2noise", "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "o"), "--quiet"],
                     capsys)
     assert code == 2 and "at least 16x16" in err
+
+
+def test_filter2noise_window_options_reach_the_fit():
+    from denoisekit_ct.denoise_filter2noise import fit_settings
+    from denoisekit_ct.denoise_records import PIPELINES
+
+    record = next(p for p in PIPELINES if p.name == "filter2noise")
+    paper = fit_settings(record.defaults(), 0.05)
+    assert (paper.range_patch, paper.dilation, paper.max_radius) == (0, 1, 4)  # the paper's filter by default
+    chosen = fit_settings({**record.defaults(), "range_patch": 3, "dilation": 2, "max_radius": 6}, 0.05)
+    assert (chosen.range_patch, chosen.dilation, chosen.max_radius, chosen.initial_sigma_r) == (3, 2, 6, 0.05)

@@ -1,9 +1,10 @@
 """The attention-guided bilateral filter (AGBF) and the Filter2Noise denoiser (Sun et al. 2025, sec. 3.1).
 
 One AGBF stage predicts sigma_x, sigma_y, sigma_r per patch (:class:`SigmaPredictor`), nearest-upsamples
-them to the pixels and applies :func:`bilateral_filter`. The window is capped: its radius is
-ceil(2 max sigma_x, sigma_y) but at most ``max_radius`` (4: a 9 x 9 window). F2N-S1 is one stage, F2N-S2
-two in a row.
+them to the pixels and applies :func:`bilateral_filter`. The window is capped: it has
+ceil(2 max(sigma_x, sigma_y) / dilation) taps on each side of the centre, but at most ``max_radius``.
+``range_patch`` and ``dilation`` are passed to the filter: 0 and 1 give the paper's filter.
+F2N-S1 is one stage, F2N-S2 two in a row.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from denoisekit_ct.filter2noise.bilateral import bilateral_filter
 from denoisekit_ct.filter2noise.sigma_predictor import SigmaPredictor
 
 
-def window_radius(sigma_x: torch.Tensor, sigma_y: torch.Tensor, max_radius: int) -> int:
-    """ceil(2 max(sigma_x, sigma_y)), at least 1, at most ``max_radius``."""
+def window_radius(sigma_x: torch.Tensor, sigma_y: torch.Tensor, max_radius: int, dilation: int = 1) -> int:
+    """Taps on each side of the centre: ceil(2 max(sigma_x, sigma_y) / dilation), at least 1, at most
+    ``max_radius``."""
     largest = float(torch.maximum(sigma_x.detach().max(), sigma_y.detach().max()))
-    return max(1, min(max_radius, math.ceil(2 * largest)))
+    return max(1, min(max_radius, math.ceil(2 * largest / dilation)))
 
 
 class AttentionGuidedBilateralFilter(nn.Module):
@@ -33,10 +35,10 @@ class AttentionGuidedBilateralFilter(nn.Module):
     """
 
     def __init__(self, patch: int = 8, dim: int = 16, max_radius: int = 4, spatial_bound: float = 6.0,
-                 range_bound: float = 1.0):
+                 range_bound: float = 1.0, range_patch: int = 0, dilation: int = 1):
         super().__init__()
         self.predictor = SigmaPredictor(patch, dim, spatial_bound=spatial_bound, range_bound=range_bound)
-        self.max_radius = max_radius
+        self.max_radius, self.range_patch, self.dilation = max_radius, range_patch, dilation
         self.sigma_scale = 1.0
         self.range_scale = 1.0
 
@@ -56,7 +58,8 @@ class AttentionGuidedBilateralFilter(nn.Module):
         scale = maps.new_tensor([self.sigma_scale, self.sigma_scale, self.range_scale]).view(1, 3, 1, 1)
         maps = maps * scale
         sx, sy, sr = maps[:, 0:1], maps[:, 1:2], maps[:, 2:3]
-        return bilateral_filter(x, sx, sy, sr, window_radius(sx, sy, self.max_radius)), maps
+        radius = window_radius(sx, sy, self.max_radius, self.dilation)
+        return bilateral_filter(x, sx, sy, sr, radius, self.range_patch, self.dilation), maps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.filter_with_maps(x)[0]
@@ -66,10 +69,10 @@ class Filter2NoiseNet(nn.Module):
     """``stages`` AGBF stages in a row (F2N-S1 or F2N-S2): the denoiser D of Filter2Noise."""
 
     def __init__(self, stages: int = 2, patch: int = 8, dim: int = 16, max_radius: int = 4,
-                 spatial_bound: float = 6.0, range_bound: float = 1.0):
+                 spatial_bound: float = 6.0, range_bound: float = 1.0, range_patch: int = 0, dilation: int = 1):
         super().__init__()
         self.stages = nn.ModuleList(
-            AttentionGuidedBilateralFilter(patch, dim, max_radius, spatial_bound, range_bound)
+            AttentionGuidedBilateralFilter(patch, dim, max_radius, spatial_bound, range_bound, range_patch, dilation)
             for _ in range(stages))
 
     def reset_parameters(self, generator: torch.Generator, initial: tuple[float, float, float] | None = None) -> None:

@@ -1,13 +1,19 @@
-"""The bilateral filter with per-pixel sigmas, the filter of Filter2Noise's AGBF.
+"""The bilateral filter with per-pixel sigmas, the filter of Filter2Noise's AGBF, and its patch-range form.
 
 Filter2Noise (Sun et al. 2025, sec. 3.1, eq. 1-3): at pixel p with neighbours q = p + (dx, dy),
 
     out(p) = sum_q w(p, q) I(q) / sum_q w(p, q),
-    w(p, q) = exp(-(dx^2 / (2 sigma_x(p)^2) + dy^2 / (2 sigma_y(p)^2))) * exp(-(I(q) - I(p))^2 / (2 sigma_r(p)^2)),
+    w(p, q) = exp(-(dx^2 / (2 sigma_x(p)^2) + dy^2 / (2 sigma_y(p)^2))) * exp(-d(p, q)^2 / (2 sigma_r(p)^2)),
 
-with one sigma triple per pixel and a (2 radius + 1)^2 window with reflected borders. The whole window is
-evaluated at once (one ``unfold``, no Python loop over pixels or offsets): (2 radius + 1)^2 vectorised
-multiply-adds per pixel.
+with one sigma triple per pixel and reflected borders. The paper's range distance is the pixel difference,
+d(p, q)^2 = (I(q) - I(p))^2 (``patch_radius=0``). With ``patch_radius=s`` it is the mean squared difference
+of the (2 s + 1)^2 patches around p and q, the similarity of non-local means (Buades, Coll & Morel,
+CVPR 2005, eq. 1-2): a noisy pixel far off its neighbours no longer keeps all the weight for itself.
+``dilation`` spaces the window's taps ``dilation`` pixels apart, so (2 radius + 1)^2 taps reach
+``radius * dilation`` pixels: a wide window at the cost of a narrow one, for spatially correlated noise.
+
+The whole window is evaluated at once (one ``unfold``, a box filter for the patch distance, no Python
+loop over pixels or offsets).
 """
 
 from __future__ import annotations
@@ -17,19 +23,23 @@ import torch.nn.functional as F
 
 
 def bilateral_filter(x: torch.Tensor, sigma_x: torch.Tensor, sigma_y: torch.Tensor, sigma_r: torch.Tensor,
-                     radius: int) -> torch.Tensor:
+                     radius: int, patch_radius: int = 0, dilation: int = 1) -> torch.Tensor:
     """The bilateral filter of (B, 1, H, W) ``x`` with per-pixel sigmas (each (B, 1, H, W) or broadcastable)
-    over a (2 radius + 1)^2 window with reflected borders; ``x`` is y-down (rows), x-right (columns)."""
+    over (2 radius + 1)^2 taps ``dilation`` pixels apart, reflected borders; ``x`` is y-down (rows),
+    x-right (columns). ``patch_radius`` > 0 measures the range on (2 patch_radius + 1)^2 patches."""
     b, c, h, w = x.shape
     if c != 1:
         raise ValueError(f"the bilateral filter takes one channel, got {c}")
-    k = 2 * radius + 1
-    padded = F.pad(x, (radius,) * 4, mode="reflect") if radius else x
-    neighbours = F.unfold(padded, k).view(b, k * k, h, w)
-    offsets = torch.arange(-radius, radius + 1, device=x.device, dtype=x.dtype)
+    k, reach = 2 * radius + 1, radius * dilation
+    padded = F.pad(x, (reach,) * 4, mode="reflect") if reach else x
+    neighbours = F.unfold(padded, k, dilation=dilation).view(b, k * k, h, w)
+    offsets = torch.arange(-reach, reach + 1, dilation, device=x.device, dtype=x.dtype)
     dy2 = offsets.square().repeat_interleave(k).view(1, k * k, 1, 1)  # row offset, slow index of unfold
     dx2 = offsets.square().repeat(k).view(1, k * k, 1, 1)
-    log_w = -(dx2 * (0.5 / sigma_x.square()) + dy2 * (0.5 / sigma_y.square())
-              + (neighbours - x).square() * (0.5 / sigma_r.square()))
+    distance2 = (neighbours - x).square()
+    if patch_radius:
+        distance2 = F.avg_pool2d(F.pad(distance2, (patch_radius,) * 4, mode="reflect"), 2 * patch_radius + 1,
+                                 stride=1)
+    log_w = -(dx2 * (0.5 / sigma_x.square()) + dy2 * (0.5 / sigma_y.square()) + distance2 * (0.5 / sigma_r.square()))
     weights = torch.exp(log_w)
     return (weights * neighbours).sum(1, keepdim=True) / weights.sum(1, keepdim=True)

@@ -30,6 +30,8 @@ class FitSettings:
     stages: int = 2
     patch: int = 8
     max_radius: int = 4
+    range_patch: int = 0
+    dilation: int = 1
     dog_size: int = 7
     dog_sigma_1: float = 9.0
     dog_sigma_2: float = 10.0
@@ -54,7 +56,8 @@ def fit(y: torch.Tensor, settings: FitSettings, seed: int,
     """A Filter2Noise denoiser fitted to (1, 1, H, W) ``y`` (scaled to about [0, 1]); ``seed`` fixes the
     initialisation and the crops. ``progress`` (like ``RunContext.progress``) reports the steps."""
     generator = torch.Generator().manual_seed(seed)
-    net = Filter2NoiseNet(settings.stages, settings.patch, max_radius=settings.max_radius)
+    net = Filter2NoiseNet(settings.stages, settings.patch, max_radius=settings.max_radius,
+                          range_patch=settings.range_patch, dilation=settings.dilation)
     net.reset_parameters(generator, (settings.initial_sigma_xy, settings.initial_sigma_xy, settings.initial_sigma_r))
     net = net.to(y.device)
     dog = dog_kernel(settings.dog_size, settings.dog_sigma_1, settings.dog_sigma_2, dtype=y.dtype, device=y.device)
