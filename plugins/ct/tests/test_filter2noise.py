@@ -68,6 +68,18 @@ def test_patch_range_and_dilated_window_match_a_per_pixel_loop(patch, dilation):
     np.testing.assert_allclose(got, loop_bilateral(x, sx, sy, sr, 2, patch, dilation), rtol=1e-12, atol=1e-14)
 
 
+def test_the_widest_window_is_cut_to_a_small_image():
+    """The loss filters half-resolution crops: 9 x 9 taps 4 pixels apart would reach 16 pixels past an
+    8-pixel side, which a reflected border cannot give; the window is cut to what fits."""
+    net = Filter2NoiseNet(stages=1, max_radius=8, dilation=4, range_patch=5)
+    net.reset_parameters(torch.Generator().manual_seed(0), (6.0, 6.0, 0.1))
+    x = torch.rand(1, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        out = net(x)
+    assert out.shape == x.shape and torch.isfinite(out).all()
+    assert not torch.allclose(out, x)  # one tap each side still filters
+
+
 def test_patch_range_removes_an_impulse_that_the_pixel_range_keeps():
     """A flat image (0.5) with one impulse of +0.5 = 5 sigma_r: every neighbour is 5 sigma_r from the centre,
     so the pixel-range filter keeps the impulse (neighbour weights exp(-12.5)). Over a 5 x 5 patch a

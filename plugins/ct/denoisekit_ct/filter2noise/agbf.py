@@ -2,7 +2,8 @@
 
 One AGBF stage predicts sigma_x, sigma_y, sigma_r per patch (:class:`SigmaPredictor`), nearest-upsamples
 them to the pixels and applies :func:`bilateral_filter`. The window is capped: it has
-ceil(2 max(sigma_x, sigma_y) / dilation) taps on each side of the centre, but at most ``max_radius``.
+ceil(2 max(sigma_x, sigma_y) / dilation) taps on each side of the centre, but at most ``max_radius`` and
+never reaching past the image's side (small crops, half-resolution images of the loss).
 ``range_patch`` and ``dilation`` are passed to the filter: 0 and 1 give the paper's filter.
 F2N-S1 is one stage, F2N-S2 two in a row.
 """
@@ -58,7 +59,8 @@ class AttentionGuidedBilateralFilter(nn.Module):
         scale = maps.new_tensor([self.sigma_scale, self.sigma_scale, self.range_scale]).view(1, 3, 1, 1)
         maps = maps * scale
         sx, sy, sr = maps[:, 0:1], maps[:, 1:2], maps[:, 2:3]
-        radius = window_radius(sx, sy, self.max_radius, self.dilation)
+        fits = (min(x.shape[-2:]) - 1) // self.dilation  # the reflected border needs reach < the image's side
+        radius = min(window_radius(sx, sy, self.max_radius, self.dilation), max(fits, 0))
         return bilateral_filter(x, sx, sy, sr, radius, self.range_patch, self.dilation), maps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
