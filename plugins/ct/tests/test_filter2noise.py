@@ -205,6 +205,8 @@ def test_patch_range_beats_the_pixel_range_on_a_real_head_ct_crop():
     I0 = 2.5e4 (360 views, Hann FBP, seed 0): the 7 x 7 patch range (13 x 13 window) beats the paper's
     pixel range in the [-160, 240] HU window."""
     from denoisekit_ct.ct_metrics import ct_psnr, ct_ssim
+    from denoisekit_ct.denoise_filter2noise import INITIAL_RANGE_PER_MAD
+    from denoisekit_ct.denoise_slices import to_hu, to_unit
     from denoisekit_ct.lowdose import simulate_low_dose
     from denoisekit_ct.sample import source_slice
 
@@ -214,12 +216,13 @@ def test_patch_range_beats_the_pixel_range_on_a_real_head_ct_crop():
     reference = hu[60:188, 192:320].copy()
     noisy = simulate_low_dose(reference, 2.5e4, views=360, pixel_size=float(ds.PixelSpacing[0]), filter="hann",
                               seed=0, device="cpu")
-    x = ((noisy + 1024) / 4096).astype(np.float32)
+    x = to_unit(noisy, -1024, 3072)  # the pipeline's default window
     y = torch.from_numpy(x)[None, None]
     scores = []
     for options in ({}, {"range_patch": 3, "max_radius": 6}):
-        settings = FitSettings(iterations=40, crop=64, initial_sigma_r=6 * mad_sigma(x[None, None]), **options)
-        out = denoise(fit(y, settings, seed=0), y)[0][0, 0].numpy() * 4096 - 1024
+        settings = FitSettings(iterations=40, crop=64, initial_sigma_r=INITIAL_RANGE_PER_MAD * mad_sigma(x[None, None]),
+                               **options)
+        out = to_hu(denoise(fit(y, settings, seed=0), y)[0][0, 0].numpy(), -1024, 3072)
         scores.append((ct_psnr(out, reference), ct_ssim(out, reference)))
     (pixel_psnr, pixel_ssim), (patch_psnr, patch_ssim) = scores
     # measured (noisy 31.8 dB): pixel range 36.70 dB / 0.957, patch range 37.30 dB / 0.962
