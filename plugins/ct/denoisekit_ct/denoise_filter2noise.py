@@ -1,8 +1,10 @@
 """The ``ct/filter2noise`` pipeline: Filter2Noise (Sun et al. 2025) fitted zero-shot to each CT slice.
 
 Per slice: HU -> [0, 1] by the window (:mod:`.denoise_slices`), fit the F2N denoiser on random crops
-(:func:`denoisekit_ct.filter2noise.fit.fit`), run it once on the whole slice with the sigmas scaled by
-``sigma_scale`` (spatial) and ``range_scale`` (range), back to HU. The initial range sigma is
+(:func:`denoisekit_ct.filter2noise.fit.fit`); with ``strength=sure``, pick global scales of the sigmas by
+their estimated error in the ``sure_window`` (:mod:`denoisekit_ct.filter2noise.sure_strength`); run it once
+on the whole slice with the sigmas scaled by those and by ``sigma_scale`` (spatial) and ``range_scale``
+(range), back to HU. The initial range sigma is
 ``6 x`` the slice's robust noise estimate (MAD of the finest diagonal Haar band, which under-estimates
 FBP's correlated noise about threefold), the initial spatial sigmas 1 pixel.
 
@@ -10,6 +12,7 @@ The learned sigma maps (sigma_x, sigma_y in pixels, sigma_r in HU, as used, i.e.
 in ``ctx.notes["sigma_maps"]`` (run.json: per stage, mean / min / max over all slices) and kept as an
 array (slices, stages, 3, H / patch, W / patch) (one value per patch, as predicted) in
 ``meta["extra_outputs"]["sigma_maps"]``, which the runner writes as ``<input stem>.sigma_maps.npy``.
+The scales chosen by ``strength=sure`` are listed per slice in ``ctx.notes["sure_scales"]``.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from denoisekit.errors import UserError
 from denoisekit.image.selfsup_pipeline import mad_sigma
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
 from denoisekit_ct.denoise_slices import denoise_slices, to_hu, to_unit, window, with_description
 from denoisekit_ct.filter2noise.fit import FitSettings, denoise, fit
+from denoisekit_ct.filter2noise.sure_strength import StrengthSearch, choose_strength
 
 INITIAL_RANGE_PER_MAD = 6.0
 MIN_SIDE = 16
@@ -37,6 +42,16 @@ def fit_settings(config: Mapping[str, Any], initial_sigma_r: float) -> FitSettin
                        lam=config["lambda"], stages=config["stages"], patch=config["patch"],
                        max_radius=config["max_radius"], range_patch=config["range_patch"],
                        dilation=config["dilation"], initial_sigma_r=initial_sigma_r)
+
+
+def strength_search(config: Mapping[str, Any], low: float, high: float) -> StrengthSearch:
+    """The ``strength=sure`` search of ``config``, its tissue range in the slice's unit scale."""
+    tissue_low, tissue_high = float(config["sure_window_low"]), float(config["sure_window_high"])
+    if not tissue_high > tissue_low:
+        raise UserError(f"sure_window_high ({tissue_high:g}) must be above sure_window_low ({tissue_low:g})")
+    crop = config["sure_crop"] or 1 << 30
+    return StrengthSearch(tissue=((tissue_low - low) / (high - low), (tissue_high - low) / (high - low)),
+                          crops=8, crop=crop)
 
 
 def summarise(maps: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
@@ -59,7 +74,9 @@ class Filter2NoisePipeline:
 
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
         low, high = window(config)
+        search = strength_search(config, low, high) if config["strength"] == "sure" else None
         maps: list[np.ndarray] = []
+        chosen: list[tuple[float, float]] = []
 
         def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             x = to_unit(hu, low, high)
@@ -68,8 +85,15 @@ class Filter2NoisePipeline:
             with slice_ctx.stage("train"):
                 net = fit(y, fit_settings(config, initial_r), slice_ctx.seed,
                           slice_ctx.progress if slice_ctx.show_progress else None)
+            sigma_scale, range_scale = config["sigma_scale"], config["range_scale"]
+            if search is not None:
+                with slice_ctx.stage("strength"):
+                    choice = choose_strength(net, y, search, slice_ctx.seed,
+                                             slice_ctx.progress if slice_ctx.show_progress else None)
+                chosen.append((choice.sigma_scale, choice.range_scale))
+                sigma_scale, range_scale = sigma_scale * choice.sigma_scale, range_scale * choice.range_scale
             with slice_ctx.stage("denoise"):
-                out, stage_maps = denoise(net, y, config["sigma_scale"], config["range_scale"])
+                out, stage_maps = denoise(net, y, sigma_scale, range_scale)
             p = config["patch"]
             maps.append(torch.cat(stage_maps)[..., ::p, ::p].cpu().numpy())
             return to_hu(out[0, 0].cpu().numpy(), low, high)
@@ -79,6 +103,10 @@ class Filter2NoisePipeline:
         stacked[:, :, 2] *= high - low  # sigma_r in HU
         ctx.notes["sigma_maps"] = summarise(stacked)
         ctx.notes["sigma_maps_units"] = "sigma_x, sigma_y in pixels, sigma_r in HU; as applied (after the scales)"
-        result = with_description(result, f"filter2noise S{config['stages']} sigma_scale={config['sigma_scale']:g} "
+        description = f"filter2noise S{config['stages']}"
+        if chosen:
+            ctx.notes["sure_scales"] = [list(c) for c in chosen]  # per slice: (sigma_scale, range_scale) chosen
+            description += " SURE"
+        result = with_description(result, f"{description} sigma_scale={config['sigma_scale']:g} "
                                           f"range_scale={config['range_scale']:g}")
         return replace(result, meta={**result.meta, "extra_outputs": {"sigma_maps": stacked}})

@@ -31,10 +31,21 @@ FILTER2NOISE_OPTIONS = (
            help="pixels between the window's taps (1: the paper's dense window; 2: twice the reach, same cost)"),
     Option(name="range_patch", default=0, minimum=0, maximum=5,
            help="range distance on (2 range_patch + 1)^2 patches, as non-local means (0: the paper's pixel range)"),
+    Option(name="strength", default="fit", choices=("fit", "sure"),
+           help="fit: the fitted sigmas as they are (the paper); sure: also scale them globally by the candidate "
+                "with the least estimated error (SURE for correlated noise, within the sure_window)"),
+    Option(name="sure_window_low", default=-160.0, minimum=-10000.0, maximum=10000.0,
+           help="strength=sure: lowest HU of the tissue whose error is estimated (default: RED-CNN's -160)"),
+    Option(name="sure_window_high", default=240.0, minimum=-10000.0, maximum=10000.0,
+           help="strength=sure: highest HU of the tissue whose error is estimated (default: RED-CNN's 240)"),
+    Option(name="sure_crop", default=0, minimum=0, maximum=4096,
+           help="strength=sure: estimate the error on 8 random crops of this side (0: on the whole slice; "
+                "cheaper but noisier)"),
     Option(name="sigma_scale", default=1.0, minimum=0.01, maximum=100.0,
-           help="after fitting: multiply sigma_x, sigma_y (>1 smoother, <1 sharper), no refit"),
+           help="after fitting (and the strength=sure choice): multiply sigma_x, sigma_y (>1 smoother, <1 sharper)"),
     Option(name="range_scale", default=1.0, minimum=0.01, maximum=100.0,
-           help="after fitting: multiply sigma_r (>1 smooths across larger HU differences, <1 keeps more)"),
+           help="after fitting (and the strength=sure choice): multiply sigma_r (>1 smooths across larger HU "
+                "differences, <1 keeps more)"),
     *WINDOW_OPTIONS,
 )
 
