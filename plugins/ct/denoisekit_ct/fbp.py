@@ -17,7 +17,8 @@ using the spectrum of the spatial kernel above (no DC offset, as in Kak & Slaney
 apodisation window of the frequency f in cycles per bin: ``ramp`` (Ram-Lak, 1), ``shepp-logan``
 (sinc f), ``cosine`` (cos pi f), ``hann`` (0.5 + 0.5 cos 2 pi f, zero at Nyquist).
 Back-projection is pixel-driven with linear interpolation along the detector (a gather, chunked over
-views), so it is differentiable by autograd. Fan beam needs a full 360 deg scan (no Parker weights).
+views), so it is differentiable by autograd. A fan-beam short scan (at least 180 deg plus the fan angle)
+is weighted by Parker's weights (:mod:`denoisekit_ct.parker`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import math
 import torch
 
 from denoisekit_ct.geometry import Geometry
+from denoisekit_ct.parker import check_short_scan, parker_weights
 
 FILTERS = ("ramp", "shepp-logan", "cosine", "hann")
 
@@ -139,18 +141,29 @@ def backproject(filtered: torch.Tensor, geometry: Geometry, *, chunk_elements: i
     return image.reshape(*lead, *g.image_shape)
 
 
+def is_short_scan(geometry: Geometry) -> bool:
+    """A fan-beam scan of less than 360 deg."""
+    return geometry.is_fan and geometry.angle_range < 2 * math.pi - 1e-6
+
+
 def angular_step(geometry: Geometry) -> float:
-    """d-theta of the FBP sum: pi / V for parallel beam (180 or 360 deg), 2 pi / V for fan beam."""
+    """d-theta of the FBP sum: pi / V for parallel beam (180 or 360 deg), 2 pi / V for a full fan-beam
+    scan, 2 range / V for a Parker-weighted short scan (its weights sum to 1 over each ray pair, where a
+    full scan counts every ray twice); ValueError for a fan-beam scan too short to measure every ray."""
+    if is_short_scan(geometry):
+        check_short_scan(geometry)
+        return 2 * geometry.angle_range / geometry.views
     if geometry.is_fan:
-        if geometry.angle_range < 2 * math.pi - 1e-6:
-            raise ValueError("fan-beam FBP needs a full 360 deg scan (short-scan Parker weights are not implemented)")
         return 2 * math.pi / geometry.views
     return min(geometry.angle_range, math.pi) / geometry.views
 
 
 def fbp(sinogram: torch.Tensor, geometry: Geometry, filter: str = "ramp") -> torch.Tensor:
-    """The FBP reconstruction (..., H, W) of ``sinogram`` (..., views, detectors); FBP(A x) ~ x."""
+    """The FBP reconstruction (..., H, W) of ``sinogram`` (..., views, detectors); FBP(A x) ~ x. A fan-beam
+    short scan is Parker-weighted first (:func:`denoisekit_ct.parker.parker_weights`)."""
     if tuple(sinogram.shape[-2:]) != geometry.sinogram_shape:
         raise ValueError(f"sinogram of shape {tuple(sinogram.shape)} does not end in {geometry.sinogram_shape}")
+    if is_short_scan(geometry):
+        sinogram = sinogram * parker_weights(geometry, sinogram.device).to(sinogram.dtype)
     step = angular_step(geometry)
     return backproject(filter_sinogram(sinogram, geometry, filter), geometry) * step

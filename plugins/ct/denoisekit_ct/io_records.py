@@ -61,7 +61,8 @@ FBP_OPTIONS = (
     Option(name="detectors", default=0, minimum=0, maximum=100000,
            help="number of detector bins (sinogram columns); 0 takes the array's, otherwise it must match"),
     Option(name="angle_range_deg", default=0.0, minimum=0.0, maximum=360.0,
-           help="angle covered by the views in degrees; 0 means 180 (parallel) or 360 (fan, the only one supported)"),
+           help="angle covered by the views in degrees; 0 means 180 (parallel) or 360 (fan; a fan-beam short scan "
+                "needs 180 + the fan angle and is Parker-weighted)"),
     Option(name="angle_start_deg", default=0.0, minimum=-360.0, maximum=360.0, help="angle of the first view, degrees"),
     Option(name="detector_spacing", default=1.0, minimum=1e-6, maximum=1e6,
            help="bin width (mm or any length unit; for fan-equiangular the arc length on the detector)"),

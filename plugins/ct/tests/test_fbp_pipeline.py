@@ -62,7 +62,7 @@ def test_wrong_geometry_is_a_one_line_input_error():
     bad[0, 0] = np.nan
     with pytest.raises(InputError, match="NaN"):
         _run(bad)
-    with pytest.raises(UserError, match="360"):
+    with pytest.raises(UserError, match="at least 180 deg plus the fan angle"):
         _run(sino, geometry="fan-flat", angle_range_deg=180.0)
     with pytest.raises(UserError, match="source distance"):
         _run(sino, geometry="fan-flat", source_distance=10.0, size=64)
