@@ -22,11 +22,28 @@ import torch
 import torch.nn.functional as F
 
 
+def box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
+    """The mean of (B, C, H, W) ``x`` over (2 radius + 1)^2 boxes, reflected borders: running sums of
+    shifted slices (rows, then columns), about twice as fast as ``avg_pool2d`` on many channels."""
+    h, w = x.shape[-2:]
+    k = 2 * radius + 1
+    padded = F.pad(x, (radius,) * 4, mode="reflect")
+    rows = padded[..., 0:h, :].clone()
+    for i in range(1, k):
+        rows += padded[..., i:i + h, :]
+    out = rows[..., 0:w].clone()
+    for i in range(1, k):
+        out += rows[..., i:i + w]
+    return out * (1.0 / (k * k))
+
+
 def bilateral_filter(x: torch.Tensor, sigma_x: torch.Tensor, sigma_y: torch.Tensor, sigma_r: torch.Tensor,
                      radius: int, patch_radius: int = 0, dilation: int = 1) -> torch.Tensor:
     """The bilateral filter of (B, 1, H, W) ``x`` with per-pixel sigmas (each (B, 1, H, W) or broadcastable)
     over (2 radius + 1)^2 taps ``dilation`` pixels apart, reflected borders; ``x`` is y-down (rows),
-    x-right (columns). ``patch_radius`` > 0 measures the range on (2 patch_radius + 1)^2 patches."""
+    x-right (columns). ``patch_radius`` > 0 measures the range on (2 patch_radius + 1)^2 patches.
+    Log-weights are floored at -80 (a weight of 2e-35 next to the centre's 1): below that ``exp`` returns
+    subnormal numbers, several times slower, for no difference in the result."""
     b, c, h, w = x.shape
     if c != 1:
         raise ValueError(f"the bilateral filter takes one channel, got {c}")
@@ -38,8 +55,8 @@ def bilateral_filter(x: torch.Tensor, sigma_x: torch.Tensor, sigma_y: torch.Tens
     dx2 = offsets.square().repeat(k).view(1, k * k, 1, 1)
     distance2 = (neighbours - x).square()
     if patch_radius:
-        distance2 = F.avg_pool2d(F.pad(distance2, (patch_radius,) * 4, mode="reflect"), 2 * patch_radius + 1,
-                                 stride=1)
-    log_w = -(dx2 * (0.5 / sigma_x.square()) + dy2 * (0.5 / sigma_y.square()) + distance2 * (0.5 / sigma_r.square()))
-    weights = torch.exp(log_w)
+        distance2 = box_mean(distance2, patch_radius)
+    log_w = torch.addcmul(torch.addcmul(dx2 * (-0.5 / sigma_x.square()), dy2, -0.5 / sigma_y.square()),
+                          distance2, -0.5 / sigma_r.square())
+    weights = torch.exp(log_w.clamp_min(-80.0))
     return (weights * neighbours).sum(1, keepdim=True) / weights.sum(1, keepdim=True)
