@@ -33,14 +33,15 @@ FILTER2NOISE_OPTIONS = (
            help="range distance on (2 range_patch + 1)^2 patches, as non-local means (0: the paper's pixel range)"),
     Option(name="strength", default="fit", choices=("fit", "sure"),
            help="fit: the fitted sigmas as they are (the paper); sure: also scale them globally by the candidate "
-                "with the least estimated error (SURE for correlated noise, within the sure_window)"),
+                "with the least estimated error (SURE for correlated noise, within the sure_window; use it with "
+                "range_patch > 0: with the pixel range it smoothed too little on the sample)"),
     Option(name="sure_window_low", default=-160.0, minimum=-10000.0, maximum=10000.0,
            help="strength=sure: lowest HU of the tissue whose error is estimated (default: RED-CNN's -160)"),
     Option(name="sure_window_high", default=240.0, minimum=-10000.0, maximum=10000.0,
            help="strength=sure: highest HU of the tissue whose error is estimated (default: RED-CNN's 240)"),
-    Option(name="sure_crop", default=0, minimum=0, maximum=4096,
-           help="strength=sure: estimate the error on 8 random crops of this side (0: on the whole slice; "
-                "cheaper but noisier)"),
+    Option(name="sure_crop", default=96, minimum=0, maximum=4096,
+           help="strength=sure: estimate the error on 8 random crops of this side, plus a margin (0: on the "
+                "whole slice, about four times the time)"),
     Option(name="sigma_scale", default=1.0, minimum=0.01, maximum=100.0,
            help="after fitting (and the strength=sure choice): multiply sigma_x, sigma_y (>1 smoother, <1 sharper)"),
     Option(name="range_scale", default=1.0, minimum=0.01, maximum=100.0,

@@ -10,5 +10,8 @@ code is CC BY-NC and was not used). One idea per module:
   attention-guided bilateral filter (AGBF) that couples it with the predictor, in one or two stages;
 * :mod:`.local_shuffle`: the Euclidean local shuffle (ELS) of the half-resolution images;
 * :mod:`.loss`: the Filter2Noise loss (pair downsampler + ELS consistency terms and the DoG edge term);
-* :mod:`.fit`: the per-image (zero-shot) fitting loop on random crops, and whole-image inference.
+* :mod:`.fit`: the per-image (zero-shot) fitting loop on random crops, and whole-image inference;
+* :mod:`.correlated_noise` and :mod:`.sure_strength` (our extension): a model of the correlated,
+  non-stationary noise measured on the fit's residual, and the choice of the sigmas' global scales by
+  Stein's unbiased risk estimate.
 """

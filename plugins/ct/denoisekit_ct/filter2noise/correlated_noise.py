@@ -6,11 +6,15 @@ level varies across the slice with the attenuation along the rays. The model her
 one, n = D c: a stationary unit-variance field c with a measured power spectrum (the NPS, Hanson 1979;
 Riederer, Pelc & Chesler 1978) times a map D of the local standard deviation. Both are measured zero-shot
 on the residual r = y - f(y) of a denoiser f: D from the median absolute deviation of r in tiles (robust to
-the edges r holds), the spectrum from the periodogram of r / D (clipped), averaged over the crops. r lacks
-the noise f keeps, so the periodogram is divided by f's power transfer on noise (:func:`noise_transfer`),
-and D raised by the matching level. The model is an approximation; what it is used for
-(:mod:`.sure_strength`) needs the spectrum's shape and the local level, not their exact values. It cannot
-be measured where f removes almost nothing (a fit collapsed to the identity): r then holds no noise.
+the edges r holds), the spectrum from the periodogram of r / D (clipped), averaged over the crops.
+
+r lacks the noise f keeps, mostly at low frequencies. FBP noise has little power there (its NPS rises
+with frequency, like the ramp filter, until the apodisation window cuts it), so on CT slices the model
+keeps what matters for :mod:`.sure_strength`, the spectrum's shape and the local level. Dividing the
+periodogram by f's measured power transfer to restore the low frequencies was tried and is worse on
+CT: it also amplifies the structure r holds there (docs/domains/ct-filter2noise.md). For noise with
+much low-frequency power the model under-states it, and nothing can be measured where f removes
+almost nothing (a fit collapsed to the identity).
 """
 
 from __future__ import annotations
@@ -33,33 +37,12 @@ def local_std(residual: torch.Tensor, block: int = 16) -> torch.Tensor:
     return level[..., :h, :w].clamp_min(1e-8)
 
 
-def noise_transfer(white: torch.Tensor, removed: torch.Tensor, smooth: int = 5) -> torch.Tensor:
-    """The (1, 1, H, W) power transfer T(k) = E|FFT(removed)|^2 / E|FFT(white)|^2 of the part of white
-    noise (B, 1, H, W) a denoiser removes, ``removed`` = (I - J) ``white`` with J its Jacobian; the
-    periodograms are averaged over the batch and a ``smooth`` x ``smooth`` (circular) frequency box."""
-    def smoothed_power(x: torch.Tensor) -> torch.Tensor:
-        power = torch.fft.fft2(x).abs().square().mean(0, keepdim=True)
-        r = smooth // 2
-        return F.avg_pool2d(F.pad(power, (r,) * 4, mode="circular"), smooth, stride=1)
-
-    return smoothed_power(removed) / smoothed_power(white).clamp_min(1e-20)
-
-
-def amplitude_spectrum(residual: torch.Tensor, transfer: torch.Tensor | None = None, clip: float = 4.0,
-                       floor: float = 0.05) -> tuple[torch.Tensor, float]:
-    """The noise's amplitude spectrum from the (B, 1, H, W) residual brought to unit level, its values first
-    clipped to +-``clip`` (edges left in a residual), and the residual's level relative to the noise's.
-
-    The residual's periodogram is the noise's times the ``transfer`` of :func:`noise_transfer` (the noise the
-    denoiser keeps is missing from it), so it is divided by the transfer (floored at ``floor``) when given.
-    The amplitude is scaled so that noise synthesised with it (:func:`synthesise`) has unit variance; the
-    level is sqrt(mean(amplitude^2 T)): the residual's standard deviation per unit of noise."""
-    power = torch.fft.fft2(residual.clamp(-clip, clip)).abs().square().mean(0, keepdim=True)
-    if transfer is not None:
-        power = power / transfer.clamp_min(floor)
-    amplitude = (power / power.mean()).sqrt()
-    level = 1.0 if transfer is None else float((amplitude.square() * transfer).mean().sqrt())
-    return amplitude, level
+def amplitude_spectrum(normalised: torch.Tensor, clip: float = 4.0) -> torch.Tensor:
+    """The (1, 1, H, W) root-mean periodogram |FFT|^2 of the (B, 1, H, W) unit-level residual over the batch,
+    its values first clipped to +-``clip`` (edges left in a residual), scaled so that noise synthesised
+    with it (:func:`synthesise`) has unit variance."""
+    power = torch.fft.fft2(normalised.clamp(-clip, clip)).abs().square().mean(0, keepdim=True)
+    return (power / power.mean()).sqrt()
 
 
 def synthesise(std: torch.Tensor, amplitude: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

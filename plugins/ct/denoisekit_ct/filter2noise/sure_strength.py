@@ -15,8 +15,7 @@ probe b ~ N(0, S) in place of white noise, so that E[b^T W J b] = tr(W J S)):
 
     tr(W J S) ~ b^T W (f(y + eps b) - f(y)) / eps.
 
-S and the probes come from :mod:`.correlated_noise`, measured on the residual of the fitted denoiser and
-corrected for the noise that denoiser keeps (its power transfer, measured with a white probe).
+S and the probes come from :mod:`.correlated_noise`, measured on the residual of the fitted denoiser.
 W keeps the pixels whose value (after the fitted denoiser) lies in the tissue range the error should count
 in, widened by three local noise standard deviations; the default range is the RED-CNN window
 [-160, 240] HU. The same probe is used at every candidate (common random numbers), so that their risks
@@ -32,13 +31,13 @@ from dataclasses import dataclass
 import torch
 
 from denoisekit_ct.filter2noise.agbf import Filter2NoiseNet
-from denoisekit_ct.filter2noise.correlated_noise import amplitude_spectrum, local_std, noise_transfer, synthesise
+from denoisekit_ct.filter2noise.correlated_noise import amplitude_spectrum, local_std, synthesise
 
 
 @dataclass(frozen=True)
 class StrengthSearch:
-    """The candidates and the crops of :func:`choose_strength`; ``tissue`` is the (low, high) range of
-    the weight W in the denoiser's input units."""
+    """The candidate scales and the crops of :func:`choose_strength`; ``tissue`` is the (low, high) range
+    of the weight W in the denoiser's input units."""
 
     sigma_scales: tuple[float, ...] = (1.0, 2.0)
     range_scales: tuple[float, ...] = (0.5, 0.7, 1.0)
@@ -50,7 +49,8 @@ class StrengthSearch:
 
 @dataclass(frozen=True)
 class StrengthChoice:
-    """The chosen scales and every candidate's estimated risk (mean squared error per weighted pixel)."""
+    """The chosen scales and every candidate's estimated risk (mean squared error per weighted pixel, up to
+    the error of the noise model's level)."""
 
     sigma_scale: float
     range_scale: float
@@ -101,7 +101,8 @@ def sure_risk(denoiser: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor,
 def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearch, seed: int,
                     progress: Callable[..., Iterable[tuple[float, float]]] | None = None) -> StrengthChoice:
     """The (sigma_scale, range_scale) of ``search``'s grid with the lowest SURE of ``net`` on (1, 1, H, W)
-    ``y``; ``seed`` fixes the crops and the probe. ``net``'s scales are left at (1, 1)."""
+    ``y`` (every pair of the two lists); ``seed`` fixes the crops and the probe. ``net``'s scales are left
+    at (1, 1)."""
     generator = torch.Generator().manual_seed(seed)
     shape = (y.shape[-2], y.shape[-1])
     patch = net.stages[0].predictor.patch
@@ -110,20 +111,13 @@ def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearc
     crops = [y[..., t:t + h, s:s + w] for t, s, h, w in windows]
     net.set_scales(1.0, 1.0)
     fitted = [net(c) for c in crops]
-    residual_stds = [local_std(c - f) for c, f in zip(crops, fitted, strict=True)]
-    white = [torch.randn(c.shape, generator=generator, dtype=c.dtype).to(c.device) * d
-             for c, d in zip(crops, residual_stds, strict=True)]
-    removed = [w - (net(c + search.epsilon * w) - f) / search.epsilon
-               for c, f, w in zip(crops, fitted, white, strict=True)]
-    transfer = noise_transfer(torch.cat(white), torch.cat(removed))
-    amplitude, level = amplitude_spectrum(
-        torch.cat([(c - f) / d for c, f, d in zip(crops, fitted, residual_stds, strict=True)]), transfer)
-    stds = [d / level for d in residual_stds]
+    stds = [local_std(c - f) for c, f in zip(crops, fitted, strict=True)]
+    amplitude = amplitude_spectrum(torch.cat([(c - f) / d for c, f, d in zip(crops, fitted, stds, strict=True)]))
     probes = [synthesise(d, amplitude, generator) for d in stds]
     low, high = search.tissue
     weights = [((f > low - 3 * d) & (f < high + 3 * d)).to(y.dtype) for f, d in zip(fitted, stds, strict=True)]
     cut = [lambda v, win=win: interior(v, win, shape, margin) for win in windows]
-    total = sum(float(part(wt).sum()) for part, wt in zip(cut, weights, strict=True))
+    total = max(sum(float(part(wt).sum()) for part, wt in zip(cut, weights, strict=True)), 1.0)
     candidates = [(s, r) for s in search.sigma_scales for r in search.range_scales]
     steps: Iterable[tuple[float, float]] = candidates
     if progress is not None:
@@ -131,10 +125,8 @@ def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearc
     risks: dict[tuple[float, float], float] = {}
     for scales in steps:
         net.set_scales(*scales)
-        risk = 0.0
-        for part, c, wt, b, d in zip(cut, crops, weights, probes, stds, strict=True):
-            risk += float(part(sure_risk(net, c, d, b, wt, search.epsilon)).sum())
-        risks[scales] = risk / max(total, 1.0)
+        risks[scales] = sum(float(part(sure_risk(net, c, d, b, wt, search.epsilon)).sum())
+                            for part, c, wt, b, d in zip(cut, crops, weights, probes, stds, strict=True)) / total
     net.set_scales(1.0, 1.0)
     best = min(risks, key=risks.__getitem__)
     return StrengthChoice(best[0], best[1], risks)
