@@ -49,9 +49,8 @@ def strength_search(config: Mapping[str, Any], low: float, high: float) -> Stren
     tissue_low, tissue_high = float(config["sure_window_low"]), float(config["sure_window_high"])
     if not tissue_high > tissue_low:
         raise UserError(f"sure_window_high ({tissue_high:g}) must be above sure_window_low ({tissue_low:g})")
-    crop = config["sure_crop"] or 1 << 30
     return StrengthSearch(tissue=((tissue_low - low) / (high - low), (tissue_high - low) / (high - low)),
-                          crops=8, crop=crop)
+                          crop=config["sure_crop"] or 1 << 30)
 
 
 def summarise(maps: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:

@@ -42,8 +42,8 @@ class StrengthSearch:
     sigma_scales: tuple[float, ...] = (1.0, 2.0)
     range_scales: tuple[float, ...] = (0.5, 0.7, 1.0)
     tissue: tuple[float, float] = (0.0, 1.0)
-    crops: int = 4
-    crop: int = 128
+    crops: int = 8
+    crop: int = 96
     epsilon: float = 0.01
 
 
