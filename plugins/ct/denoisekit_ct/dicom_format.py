@@ -3,27 +3,36 @@
 
 Reading: HU = stored value * RescaleSlope + RescaleIntercept, float32, axes ``HW`` for a slice and
 ``DHW`` for a series (sorted along the slice normal by ImagePositionPatient, else by
-InstanceNumber). ``Sample.data_range`` is 400, the width of the [-160, 240] HU window of the CT
-metrics (RED-CNN convention), so generic PSNR/SSIM use the same peak as ``ct_psnr``.
+InstanceNumber). Pixel Data (integers) and Float / Double Float Pixel Data are read; files without
+the DICM preamble are read when they still hold a DICOM data set (older exports). In a series
+folder, files that are not DICOM (README.txt, JSON, thumbnails, OS files) are skipped unless named
+``.dcm``, ``.dicom`` or ``.ima``. ``Sample.data_range`` is 400, the width of the [-160, 240] HU
+window of the CT metrics (RED-CNN convention), so generic PSNR/SSIM use the same peak as ``ct_psnr``.
 ``meta["dataset"]`` (slice) or ``meta["datasets"]`` and ``meta["files"]`` (series) keep the headers.
 
-Writing: every header is written back unchanged except: the pixel data, re-encoded to the stored
-dtype with the slice's own slope and intercept (rounded, clipped to BitsStored), uncompressed
-(Explicit VR Little Endian); a new SOPInstanceUID; a new SeriesInstanceUID (one per written slice
-or series, the same for all its slices); ImageType DERIVED; SeriesDescription = the original one
-plus ``meta["description"]``, the short text a pipeline sets to say what it did (for example
-``"filter2noise sigma_scale=1"``; ``"processed by denoisekit"`` when absent), cut to 64 characters.
-Geometry tags (ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness) are
-kept. A series is written as a folder with the input's file names.
+Writing: every header is written back unchanged except: the pixel data, re-encoded with the
+slice's own slope and intercept to the stored dtype (integers rounded, clipped to BitsStored;
+float pixel data kept float), uncompressed (Explicit VR Little Endian); a new SOPInstanceUID; a
+new SeriesInstanceUID (one per written slice or series, the same for all its slices); ImageType
+DERIVED; SeriesDescription = the original one plus ``meta["description"]``, the short text a
+pipeline sets to say what it did (for example ``"filter2noise sigma_scale=1"``; ``"processed by
+denoisekit"`` when absent), cut to 64 characters. Geometry tags (ImagePositionPatient,
+ImageOrientationPatient, PixelSpacing, SliceThickness) are kept. A series is written as a folder
+with the input's file names.
 
-Bad input raises :class:`denoisekit.errors.InputError` (one line, naming the file): not DICOM,
-truncated, no pixel data, modality not CT, multi-frame, a compressed transfer syntax that no
-installed decoder handles, a series with mixed sizes, several series, or gaps in slice positions.
+Bad input raises :class:`denoisekit.errors.InputError` (one line, naming the file, the slice's
+file for a problem of one slice of a series; no pydicom or NumPy warning printed): missing, empty,
+not DICOM, truncated (pydicom reads a cut file silently: the last element must end where the file
+ends), no pixel data, modality not CT, multi-frame, colour, big endian (retired; pydicom cannot
+write it back), a compressed transfer syntax that no installed decoder handles, a RescaleSlope or
+RescaleIntercept that is not a finite number (or a zero slope), a series with mixed sizes or
+orientations, several series, duplicate slices, or missing slices (see :func:`_slice_order`).
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -36,37 +45,124 @@ from denoisekit.sample import Sample
 CT_DATA_RANGE = 400.0
 REPORT_WINDOW = (-160.0, 240.0)  # report.png shows the window of ct_psnr / ct_ssim (RED-CNN convention)
 DESCRIPTION_KEY = "description"
+DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 _LO_MAX = 64
+_FLOAT_PIXELS = {"FloatPixelData": "<f4", "DoubleFloatPixelData": "<f8"}
+_PIXEL_ELEMENTS = ("PixelData", *_FLOAT_PIXELS)
 
 
+def _numbers(path: Path, ds: Any, keyword: str) -> list[float] | None:
+    """The values of a numeric header element as finite floats; None when absent or empty."""
+    from pydicom.multival import MultiValue
+
+    with warnings.catch_warnings():  # pydicom warns about invalid DS/IS values: reported below instead
+        warnings.simplefilter("ignore")
+        value = ds.get(keyword)
+        if value is None or str(value).strip() in ("", "[]"):
+            return None
+        try:
+            numbers = [float(v) for v in (value if isinstance(value, MultiValue) else [value])]
+        except (TypeError, ValueError):
+            raise InputError(path, f"{keyword} is {str(value)!r}: not a number") from None
+    if not all(np.isfinite(numbers)):
+        raise InputError(path, f"{keyword} is {str(value)!r}: not a finite number")
+    return numbers
 
 
-def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
-    """The pydicom dataset of one CT slice and its HU image (float32, H x W)."""
+def _number(path: Path, ds: Any, keyword: str, default: float) -> float:
+    """The single finite number in header element ``keyword``, ``default`` when absent."""
+    numbers = _numbers(path, ds, keyword)
+    return default if numbers is None else numbers[0]
+
+
+def _with_transfer_syntax(ds: Any) -> Any:
+    """``ds`` with a TransferSyntaxUID in its file meta: files without one get the encoding they were read with."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    if getattr(ds, "file_meta", None) is None:
+        ds.file_meta = FileMetaDataset()
+    if "TransferSyntaxUID" not in ds.file_meta:
+        implicit, little = ds.original_encoding
+        ds.file_meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else
+                                          ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+    return ds
+
+
+def _is_dicom_without_preamble(path: Path) -> bool:
+    """Whether a file without the DICM preamble holds a DICOM data set anyway (older exports store the
+    data set alone): parsed with ``force``, it must name its modality or SOP class."""
     import pydicom
-    from pydicom.errors import InvalidDicomError
 
-    path = Path(path)
-    check_file(path)
-    try:
-        ds = pydicom.dcmread(path)
-    except InvalidDicomError:
-        raise InputError(path, "not a DICOM file (no DICM preamble)") from None
-    except Exception as e:
-        raise InputError(path, f"truncated or corrupt DICOM file ({reason(e)})") from None
+    with warnings.catch_warnings():  # parsing a text or image file as DICOM warns: it is only a probe
+        warnings.simplefilter("ignore")
+        try:
+            probe = pydicom.dcmread(path, force=True, stop_before_pixels=True, defer_size=1024)
+            return "Modality" in probe or "SOPClassUID" in probe
+        except Exception:
+            return False
+
+
+def _check_complete(path: Path, ds: Any) -> None:
+    """pydicom reads a cut file without a word: its last element must end where the file ends."""
+    if len(ds) == 0:
+        raise InputError(path, "truncated or corrupt DICOM file (no data elements)")
+    last = ds.get_item(max(ds.keys()))
+    start, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if start is None or length is None or length == 0xFFFFFFFF:  # undefined length: pydicom checks the end
+        return
+    size = path.stat().st_size
+    if start + length > size:
+        raise InputError(path, f"truncated DICOM file: element {last.tag} needs {length} bytes, "
+                               f"{size - start} are left")
+    if start + length < size:
+        raise InputError(path, f"truncated or corrupt DICOM file ({size - start - length} bytes after "
+                               f"its last element)")
+
+
+def _read_header(path: Path) -> Any | None:
+    """The pydicom dataset in ``path`` (pixels not decoded yet); None when the file is not DICOM."""
+    import pydicom
+
+    with open(path, "rb") as f:
+        force = f.read(132)[128:] != b"DICM"
+    if force and not _is_dicom_without_preamble(path):
+        return None
+    with warnings.catch_warnings(record=True) as caught:  # reported below, not printed
+        warnings.simplefilter("always")
+        try:
+            ds = pydicom.dcmread(path, force=force)
+        except Exception as e:
+            raise InputError(path, f"truncated or corrupt DICOM file ({reason(e)})") from None
+    ends = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
+    if ends:
+        raise InputError(path, f"truncated DICOM file ({' '.join(ends[0].split())[:160]})")
+    _check_complete(path, ds)
+    return _with_transfer_syntax(ds)
+
+
+def _pixels(path: Path, ds: Any) -> np.ndarray:
+    """The stored values of one CT slice (2-D), after checking that they are a CT slice we can decode."""
     modality = str(ds.get("Modality", "")).strip()
     if modality != "CT":
         raise InputError(path, f"modality is {modality or 'missing'}, not CT")
-    if "PixelData" not in ds:
-        raise InputError(path, "DICOM file has no pixel data")
-    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+    if not any(keyword in ds for keyword in _PIXEL_ELEMENTS):
+        raise InputError(path, "DICOM file has no pixel data (no Pixel Data, Float Pixel Data or "
+                               "Double Float Pixel Data element)")
+    if _number(path, ds, "NumberOfFrames", 1) > 1:
         raise InputError(path, "multi-frame (enhanced) CT is not supported: export single-frame slices")
-    if int(ds.get("SamplesPerPixel", 1)) != 1:
-        raise InputError(path, f"{ds.SamplesPerPixel} samples per pixel: CT slices are grayscale")
+    samples = int(_number(path, ds, "SamplesPerPixel", 1))
+    if samples != 1:
+        raise InputError(path, f"{samples} samples per pixel (colour): CT slices are grayscale")
     file_meta = getattr(ds, "file_meta", None)
     syntax = file_meta.get("TransferSyntaxUID") if file_meta is not None else None
+    if syntax is not None and not syntax.is_little_endian:
+        raise InputError(path, f"{syntax.name} (retired in 2006) is not supported (written back little endian "
+                               f"only): convert it with dcmconv +te")
     try:
-        stored = ds.pixel_array
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stored = ds.pixel_array
     except Exception as e:
         if syntax is not None and syntax.is_compressed:
             raise InputError(path, f"cannot decode the compressed transfer syntax {syntax.name} ({reason(e)}); "
@@ -74,10 +170,32 @@ def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
         raise InputError(path, f"truncated or corrupt pixel data ({reason(e)})") from None
     if stored.ndim != 2:
         raise InputError(path, f"pixel data of shape {stored.shape}: expected one 2-D slice")
-    slope = float(ds.get("RescaleSlope", 1) or 1)
-    intercept = float(ds.get("RescaleIntercept", 0) or 0)
-    hu = (stored.astype(np.float64) * slope + intercept).astype(np.float32)
-    return ds, hu
+    return stored
+
+
+def _rescale(path: Path, ds: Any) -> tuple[float, float]:
+    """RescaleSlope and RescaleIntercept (1 and 0 when absent); errors on values that are not finite or a zero slope."""
+    slope = _number(path, ds, "RescaleSlope", 1.0)
+    if slope == 0:
+        raise InputError(path, "RescaleSlope is 0: every pixel would have the same value")
+    return slope, _number(path, ds, "RescaleIntercept", 0.0)
+
+
+def _hu(path: Path, ds: Any) -> np.ndarray:
+    """The slice in Hounsfield units (float32): stored value * RescaleSlope + RescaleIntercept."""
+    stored = _pixels(path, ds)
+    slope, intercept = _rescale(path, ds)
+    return (stored.astype(np.float64) * slope + intercept).astype(np.float32)
+
+
+def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
+    """The pydicom dataset of one CT slice and its HU image (float32, H x W)."""
+    path = Path(path)
+    check_file(path)
+    ds = _read_header(path)
+    if ds is None:
+        raise InputError(path, "not a DICOM file (no DICM preamble and no DICOM header)")
+    return ds, _hu(path, ds)
 
 
 def read_dicom(path: Path) -> Sample:
@@ -86,22 +204,52 @@ def read_dicom(path: Path) -> Sample:
     return Sample(hu, "HW", "dicom", {"dataset": ds, DISPLAY_WINDOW: REPORT_WINDOW}, CT_DATA_RANGE, Path(path))
 
 
-def _position(ds: Any) -> float | None:
+def _position(path: Path, ds: Any) -> float | None:
     """The slice's position along its normal (ImageOrientationPatient row x column), in mm."""
-    ipp, iop = ds.get("ImagePositionPatient"), ds.get("ImageOrientationPatient")
+    ipp, iop = _numbers(path, ds, "ImagePositionPatient"), _numbers(path, ds, "ImageOrientationPatient")
     if ipp is None or iop is None or len(ipp) != 3 or len(iop) != 6:
         return None
-    normal = np.cross(np.asarray(iop[:3], float), np.asarray(iop[3:], float))
-    return float(np.dot(normal, np.asarray(ipp, float)))
+    return float(np.dot(np.cross(iop[:3], iop[3:]), ipp))
+
+
+def _check_orientation(files: list[Path], datasets: list[Any]) -> None:
+    """An error naming the first slice whose ImageOrientationPatient differs from the first slice's."""
+    first = np.asarray(_numbers(files[0], datasets[0], "ImageOrientationPatient"))
+    for f, ds in zip(files[1:], datasets[1:], strict=True):
+        if not np.allclose(_numbers(f, ds, "ImageOrientationPatient"), first, atol=1e-3):
+            raise InputError(f, f"ImageOrientationPatient differs from {files[0].name}'s: "
+                                f"the slices of one series share one orientation")
+
+
+def _two_slice_spacing(files: list[Path], datasets: list[Any]) -> tuple[float, str] | None:
+    """The spacing two slices should have by their headers, and where it comes from; None when the
+    headers say nothing (or consecutive InstanceNumbers say that no slice is missing between them)."""
+    spacings = {_number(f, ds, "SpacingBetweenSlices", 0.0) for f, ds in zip(files, datasets, strict=True)}
+    if len(spacings) == 1 and (spacing := abs(spacings.pop())) > 0:
+        return spacing, "SpacingBetweenSlices"
+    numbers = [_numbers(f, ds, "InstanceNumber") for f, ds in zip(files, datasets, strict=True)]
+    if None not in numbers and abs(numbers[0][0] - numbers[1][0]) == 1:
+        return None
+    thickness = {_number(f, ds, "SliceThickness", 0.0) for f, ds in zip(files, datasets, strict=True)}
+    if len(thickness) == 1 and (step := thickness.pop()) > 0:
+        return step, "SliceThickness"
+    return None
 
 
 def _slice_order(folder: Path, files: list[Path], datasets: list[Any]) -> list[int]:
-    """Indices of the slices in order along the normal; errors on duplicates and gaps."""
-    positions = [_position(ds) for ds in datasets]
-    if all(p is not None for p in positions):
-        keys, unit, what = np.asarray(positions), "mm", "ImagePositionPatient"
-    elif all("InstanceNumber" in ds for ds in datasets):
-        keys, unit, what = np.asarray([float(ds.InstanceNumber) for ds in datasets]), "", "InstanceNumber"
+    """Indices of the slices in order along the normal; errors on duplicates and gaps.
+
+    Slices are one spacing apart (10 % tolerance): with three slices or more, the smallest step
+    between positions; with two, SpacingBetweenSlices, else SliceThickness unless their
+    InstanceNumbers are consecutive (a step of 1.5 spacings or more leaves room for a missing slice).
+    Ordered by InstanceNumber (no positions), the numbers must be consecutive.
+    """
+    positions = [_position(f, ds) for f, ds in zip(files, datasets, strict=True)]
+    if None not in positions:
+        _check_orientation(files, datasets)
+        keys, unit, what = np.asarray(positions), " mm", "slice positions"
+    elif None not in (numbers := [_numbers(f, ds, "InstanceNumber") for f, ds in zip(files, datasets, strict=True)]):
+        keys, unit, what = np.asarray([n[0] for n in numbers]), "", "InstanceNumber"
     else:
         raise InputError(folder, "cannot order the slices: neither ImagePositionPatient nor InstanceNumber on all")
     order = [int(i) for i in np.argsort(keys, kind="stable")]
@@ -112,13 +260,45 @@ def _slice_order(folder: Path, files: list[Path], datasets: list[Any]) -> list[i
         i = int(np.argmin(steps))
         first, second = files[order[i]].name, files[order[i + 1]].name
         raise InputError(folder, f"two slices at the same {what}: {first} and {second}")
-    expected = 1.0 if what == "InstanceNumber" else float(np.median(steps))
-    bad = np.abs(steps - expected) > 0.1 * expected + 1e-3
+    if what == "InstanceNumber":
+        expected, source, bad = 1.0, "", np.abs(steps - 1) > 1e-3
+    elif len(steps) > 1:
+        expected, source = float(steps.min()), ""
+        bad = steps - expected > 0.1 * expected + 1e-3
+    elif (header := _two_slice_spacing(files, datasets)) is not None:
+        expected, source = header[0], f" ({header[1]}): a slice is missing"
+        bad = steps >= 1.5 * expected
+    else:
+        return order
     if np.any(bad):
         i = int(np.argmax(bad))
-        raise InputError(folder, f"gap in slice positions: {steps[i]:g} {unit} between {files[order[i]].name} and "
-                                 f"{files[order[i + 1]].name}, expected {expected:g} {unit}".replace("  ", " "))
+        raise InputError(folder, f"gap in {what}: {steps[i]:g}{unit} between {files[order[i]].name} and "
+                                 f"{files[order[i + 1]].name}, expected {expected:g}{unit}{source}")
     return order
+
+
+def _series_datasets(folder: Path) -> tuple[list[Path], list[Any]]:
+    """The DICOM files of a series folder and their datasets. Other files (notes, JSON, thumbnails)
+    are skipped, unless their suffix says DICOM (.dcm, .dicom, .ima)."""
+    candidates = sorted(p for p in folder.iterdir()
+                        if p.is_file() and not p.name.startswith(".") and p.name.upper() != "DICOMDIR")
+    files, datasets, skipped = [], [], []
+    for f in candidates:
+        named_dicom = f.suffix.lower() in DICOM_SUFFIXES
+        if named_dicom:
+            check_file(f)
+        ds = _read_header(f) if f.stat().st_size else None
+        if ds is None and named_dicom:
+            raise InputError(f, "not a DICOM file (no DICM preamble and no DICOM header)")
+        if ds is None:
+            skipped.append(f.name)
+        else:
+            files.append(f)
+            datasets.append(ds)
+    if not files:
+        others = f" (only {', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''})" if skipped else ""
+        raise InputError(folder, f"folder holds no DICOM files{others}")
+    return files, datasets
 
 
 def read_dicom_series(folder: Path) -> Sample:
@@ -128,20 +308,21 @@ def read_dicom_series(folder: Path) -> Sample:
         raise InputError(folder, "folder not found")
     if not folder.is_dir():
         raise InputError(folder, "not a folder (a DICOM series is a folder of slices)")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.name != "DICOMDIR")
-    if not files:
-        raise InputError(folder, "folder holds no files")
-    datasets, slices = [], []
-    for f in files:
-        ds, hu = read_dataset(f)
+    files, datasets = _series_datasets(folder)
+    slices = []
+    for f, ds in zip(files, datasets, strict=True):
+        hu = _hu(f, ds)
         if slices and hu.shape != slices[0].shape:
             raise InputError(f, f"slice of size {hu.shape[0]}x{hu.shape[1]} in a series of "
                                 f"{slices[0].shape[0]}x{slices[0].shape[1]} slices (mixed sizes)")
-        datasets.append(ds)
         slices.append(hu)
-    series = {str(ds.get("SeriesInstanceUID", "")) for ds in datasets}
+    series: dict[str, Path] = {}
+    for f, ds in zip(files, datasets, strict=True):
+        series.setdefault(str(ds.get("SeriesInstanceUID", "")), f)
     if len(series) > 1:
-        raise InputError(folder, f"folder holds {len(series)} series (different SeriesInstanceUIDs): one per folder")
+        first, second = (p.name for p in list(series.values())[:2])
+        raise InputError(folder, f"folder holds {len(series)} series (different SeriesInstanceUIDs, "
+                                 f"e.g. {first} and {second}): one series per folder")
     order = _slice_order(folder, files, datasets)
     array = np.stack([slices[i] for i in order])
     meta = {"datasets": [datasets[i] for i in order], "files": [files[i].name for i in order],
@@ -201,17 +382,36 @@ def _description(original: Any, meta: dict[str, Any]) -> str:
     return text[:_LO_MAX]
 
 
+def _set_pixels(out: Any, hu: np.ndarray) -> None:
+    """Store ``hu`` in ``out`` through its slope and intercept, uncompressed (Explicit VR Little
+    Endian): float pixel data as they are, integers rounded and clipped to BitsStored."""
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    slope = float(out.get("RescaleSlope", 1) or 1)
+    intercept = float(out.get("RescaleIntercept", 0) or 0)
+    values = (np.nan_to_num(hu.astype(np.float64)) - intercept) / slope
+    keyword = next((k for k in _FLOAT_PIXELS if k in out), None)
+    if keyword is not None:
+        setattr(out, keyword, values.astype(_FLOAT_PIXELS[keyword]).tobytes())
+        out.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        return
+    dtype, low, high = _stored_dtype(out)
+    stored = np.clip(np.rint(values), low, high).astype(dtype)
+    if dtype.itemsize > 2:  # pydicom's set_pixel_data takes 8 and 16 bits only
+        out.PixelData = stored.astype(dtype.newbyteorder("<")).tobytes()
+        out["PixelData"].VR = "OW"
+        out.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        return
+    out.set_pixel_data(stored, str(out.get("PhotometricInterpretation", "MONOCHROME2")),
+                       int(out.get("BitsStored", out.BitsAllocated)), generate_instance_uid=False)
+
+
 def encode_slice(ds: Any, hu: np.ndarray, series_uid: str, description: str) -> Any:
     """A copy of ``ds`` holding ``hu`` (re-encoded) with a new SOPInstanceUID and the given series."""
     from pydicom.uid import generate_uid
 
     out = copy.deepcopy(ds)
-    slope = float(out.get("RescaleSlope", 1) or 1)
-    intercept = float(out.get("RescaleIntercept", 0) or 0)
-    dtype, low, high = _stored_dtype(out)
-    stored = np.clip(np.rint((np.nan_to_num(hu.astype(np.float64)) - intercept) / slope), low, high).astype(dtype)
-    out.set_pixel_data(stored, str(out.get("PhotometricInterpretation", "MONOCHROME2")),
-                       int(out.get("BitsStored", out.BitsAllocated)), generate_instance_uid=False)
+    _set_pixels(out, hu)
     out.SOPInstanceUID = generate_uid()
     out.file_meta.MediaStorageSOPInstanceUID = out.SOPInstanceUID
     out.SeriesInstanceUID = series_uid

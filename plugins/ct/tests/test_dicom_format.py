@@ -154,10 +154,12 @@ def test_folder_with_two_series(tmp_path):
 
 def test_series_with_a_bad_file_names_that_file(tmp_path):
     folder = _series(tmp_path / "s", [0.0, 1.0])
-    (folder / "notes.txt").write_text("hello")
+    (folder / "notes.txt").write_text("hello")  # not DICOM, not named .dcm: skipped
+    assert read_dicom_series(folder).array.shape == (2, 8, 8)
+    (folder / "notes.dcm").write_text("hello")
     with pytest.raises(InputError, match="not a DICOM file") as e:
         read_dicom_series(folder)
-    assert "notes.txt" in str(e.value)
+    assert "notes.dcm" in str(e.value)
 
 
 def test_series_path_must_be_a_folder(head_ct):
