@@ -4,19 +4,29 @@ Model: conda's plugin manager. Each plugin is registered with pluggy, its hooks 
 plugin at a time, and its records are validated and checked for conflicts before they are
 accepted. A plugin that fails any step is reported (name, distribution, reason) and removed;
 every other plugin keeps working.
+
+Plugin code (import, hooks, command factories) runs with its prints sent to stderr, and
+whatever it raises fails only that plugin, ``sys.exit()`` and ``KeyboardInterrupt`` included.
+The one exception is a real Ctrl-C: a KeyboardInterrupt caused by a SIGINT that arrives while
+plugins load stops the program as usual (see :func:`_plugin_code`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import Distribution, EntryPoint, entry_points
 from types import ModuleType
 from typing import Any, TypeVar
 
+import click
 import pluggy
 
 from denoisekit import hookspecs
@@ -79,7 +89,60 @@ def _canonical(name: str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    """One line: ``ValueError: message``, ``KeyboardInterrupt``, or ``called sys.exit(3)``."""
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({'' if exc.code is None else repr(exc.code)})"
+    text = str(exc).replace("\n", " ")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _raised(exc: BaseException) -> str:
+    """``raised ValueError: message``, or ``called sys.exit(3)``."""
+    return _describe(exc) if isinstance(exc, SystemExit) else f"raised {_describe(exc)}"
+
+
+@contextlib.contextmanager
+def _plugin_code() -> Iterator[Callable[[BaseException], None]]:
+    """Run a plugin's code: its prints go to stderr (stdout stays clean for ``plugins --json``).
+
+    Yields a function that re-raises a KeyboardInterrupt that a real SIGINT caused (the user
+    pressed Ctrl-C; a plugin that sends itself SIGINT counts too) and returns for anything else,
+    which the plugin raised itself and which is recorded as its failure. SIGINT is watched only
+    where Python's own handler (or a callable one) is installed; elsewhere a SIGINT either
+    raises no KeyboardInterrupt or never reaches Python code, so every one is the plugin's.
+    """
+    seen: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    watch = callable(previous) and threading.current_thread() is threading.main_thread()
+
+    def note(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        previous(signum, frame)  # type: ignore[operator]
+
+    def reraise_user_interrupt(exc: BaseException) -> None:
+        if seen and isinstance(exc, KeyboardInterrupt):
+            raise exc
+
+    if watch:
+        signal.signal(signal.SIGINT, note)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield reraise_user_interrupt
+    finally:
+        if watch and signal.getsignal(signal.SIGINT) is note:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _build_command(record: CommandRecord) -> click.Command:
+    """Call a command record's factory; it must return a ``click.Command``."""
+    try:
+        command = record.factory()
+    except (Exception, SystemExit) as e:
+        raise PluginError(f"command {record.name!r}: factory {_raised(e)}") from e
+    if not isinstance(command, click.Command):
+        raise PluginError(f"command {record.name!r}: factory returned {type(command).__name__}, "
+                          "expected a click.Command")
+    return command
 
 
 class PluginHost:
@@ -91,6 +154,8 @@ class PluginHost:
         self.plugins: dict[str, PluginInfo] = {}
         self._records: dict[str, dict[str, Record]] = {hook: {} for hook in HOOK_RECORDS}
         self._owner: dict[tuple[str, str], str] = {}  # (hook, key) -> plugin name
+        self._commands: dict[str, click.Command] = {}  # built by the factories of register_commands
+        self._lost_commands: dict[str, str] = {}  # command name -> the failed plugin that registered it
         for name, module in BUILTIN_PLUGINS.items():
             self._load(name, BUILTIN_DISTRIBUTION, _dist_version(BUILTIN_DISTRIBUTION),
                        lambda module=module: importlib.import_module(module), builtin=True)
@@ -128,17 +193,21 @@ class PluginHost:
         self._add_info(info)
         if info.status == "failed":
             return info
-        try:
-            plugin = load()
-        except Exception as e:  # a broken plugin must not take the host down
-            info.status, info.error = "failed", f"import failed: {_describe(e)}"
-            return info
-        try:
-            self.register_plugin(plugin, info)
-        except (PluginError, pluggy.PluginValidationError) as e:
-            info.status, info.error = "failed", str(e).replace("\n", " ")
-        except Exception as e:
-            info.status, info.error = "failed", f"hook raised {_describe(e)}"
+        # a broken plugin must not take the host down, whatever it raises (see _plugin_code)
+        with _plugin_code() as reraise_user_interrupt:
+            try:
+                plugin = load()
+            except BaseException as e:
+                reraise_user_interrupt(e)
+                info.status, info.error = "failed", f"import failed: {_describe(e)}"
+                return info
+            try:
+                self.register_plugin(plugin, info)
+            except (PluginError, pluggy.PluginValidationError) as e:
+                info.status, info.error = "failed", str(e).replace("\n", " ")
+            except BaseException as e:
+                reraise_user_interrupt(e)
+                info.status, info.error = "failed", f"hook {_raised(e)}"
         return info
 
     def register_plugin(self, plugin: ModuleType | object, info: PluginInfo) -> None:
@@ -183,12 +252,17 @@ class PluginHost:
                         f"conflicting distribution {info.distribution!r}")
                 table[record.key] = record
                 self._owner[(hook, record.key)] = info.name
+                if isinstance(record, CommandRecord):
+                    self._commands[record.key] = _build_command(record)
 
     def _drop(self, name: str) -> None:
         for (hook, key), owner in list(self._owner.items()):
             if owner == name:
                 del self._records[hook][key]
                 del self._owner[(hook, key)]
+                if hook == "register_commands":
+                    self._commands.pop(key, None)
+                    self._lost_commands[key] = name
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
 
@@ -265,6 +339,19 @@ class PluginHost:
 
     def commands(self) -> list[CommandRecord]:
         return self.records("register_commands")  # type: ignore[return-value]
+
+    def command(self, name: str) -> click.Command | None:
+        """The command a plugin registered as ``name`` (built when it loaded), None if none did.
+
+        Raises UserError when the plugin that registered ``name`` failed.
+        """
+        if name in self._commands:
+            return self._commands[name]
+        if name in self._lost_commands:
+            info = self.plugins[self._lost_commands[name]]
+            raise UserError(f"command {name!r} is unavailable: plugin {info.name!r} "
+                            f"(distribution {info.distribution!r}) failed: {info.error}")
+        return None
 
     def component(self, hook: str, name: str) -> ComponentRecord:
         """A building block by name, e.g. ``component("register_samplers", "ddim")``."""
