@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from denoisekit.atomic import MARKER
 from denoisekit.cli import main
 from denoisekit.metrics import psnr
 
@@ -39,7 +40,8 @@ def test_run_writes_the_contract_files(noisy_pair, tmp_path, capsys):
     code, stdout, err = run_cli(["run", "image/zs-n2n", "-i", str(noisy), "-r", str(clean), "-o", str(out),
                                  "--seed", "3", *FAST], capsys)
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "noisy.npy", "report.png", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "metrics.json", "noisy.npy", "report.png", "run.json"]
+    assert json.loads((out / MARKER).read_text())["pipeline"] == "image/zs-n2n"
     result = np.load(out / "noisy.npy")
     assert result.shape == (32, 32) and result.dtype == np.float32
     metrics = json.loads((out / "metrics.json").read_text())
@@ -59,14 +61,26 @@ def test_run_writes_the_contract_files(noisy_pair, tmp_path, capsys):
 def test_existing_output_needs_overwrite(noisy_pair, tmp_path, capsys):
     noisy, _ = noisy_pair
     out = tmp_path / "out"
+    assert run_cli(["run", "image/zs-n2n", "-i", str(noisy), "-o", str(out), *FAST], capsys)[0] == 0
+    first = (out / "noisy.npy").read_bytes()
+    code, _, err = run_cli(["run", "image/zs-n2n", "-i", str(noisy), "-o", str(out), "--seed", "1", *FAST], capsys)
+    assert code == 2 and "--overwrite" in err and str(out) in err
+    assert (out / "noisy.npy").read_bytes() == first
+    code, _, err = run_cli(["run", "image/zs-n2n", "-i", str(noisy), "-o", str(out), "--seed", "1", "--overwrite",
+                            *FAST], capsys)
+    assert code == 0, err
+    assert (out / "noisy.npy").read_bytes() != first and json.loads((out / "run.json").read_text())["seed"] == 1
+
+
+def test_overwrite_never_replaces_a_folder_denoisekit_did_not_write(noisy_pair, tmp_path, capsys):
+    noisy, _ = noisy_pair
+    out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    code, _, err = run_cli(["run", "image/zs-n2n", "-i", str(noisy), "-o", str(out), *FAST], capsys)
-    assert code == 2 and "--overwrite" in err and str(out) in err
-    assert (out / "keep.txt").read_text() == "mine"
     code, _, err = run_cli(["run", "image/zs-n2n", "-i", str(noisy), "-o", str(out), "--overwrite", *FAST], capsys)
-    assert code == 0, err
-    assert not (out / "keep.txt").exists() and (out / "noisy.npy").exists()
+    assert code == 2 and err == f"error: {out}: not an earlier denoisekit output (no {MARKER} file); " \
+                               f"--overwrite replaces only those, so move or delete it yourself\n"
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 
 @pytest.mark.parametrize(
@@ -143,8 +157,8 @@ def test_config_file_and_set_precedence(noisy_pair, tmp_path, capsys):
 def test_pipeline_help_lists_options_with_defaults(capsys):
     code, out, _ = run_cli(["run", "image/zs-n2n", "--help"], capsys)
     assert code == 0
-    assert "iterations (int, default 2000, min 1): training iterations" in out
-    assert "lr (float, default 0.001, min 0.0)" in out
+    assert "iterations (int, default 2000, min 1" in out and "): training iterations" in out
+    assert "lr (float, default 0.001, min 0.0" in out
     assert ".png" in out and ".nii.gz" in out
 
 
@@ -197,7 +211,7 @@ def test_real_sigint_leaves_no_partial_output(noisy_pair, tmp_path):
 
     noisy, _ = noisy_pair
     proc = subprocess.Popen([sys.executable, "-m", "denoisekit.cli", "run", "image/zs-n2n", "-i", str(noisy),
-                             "-o", str(tmp_path / "out"), "--set", "iterations=1000000", "--quiet"],
+                             "-o", str(tmp_path / "out"), "--set", "iterations=100000", "--quiet"],
                             stderr=subprocess.PIPE, text=True)
     # well into training: the imports take about 2 s of CPU; wall time varies with the machine's load
     ticks, deadline = os.sysconf("SC_CLK_TCK"), time.monotonic() + 120

@@ -84,8 +84,8 @@ def test_existing_output_needs_resume_or_overwrite(images, tmp_path, capsys, ext
 
 def test_overwrite_starts_again(images, tmp_path, capsys):
     out = tmp_path / "trained"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
+    assert cli(["train", "image/ddim", "-d", str(images), "-o", str(out), *TINY], capsys)[0] == 0
+    (out / "stale.txt").write_text("old")  # an earlier training's output: --overwrite may replace it
     assert cli(["train", "image/ddim", "-d", str(images), "-o", str(out), "--overwrite", *TINY], capsys)[0] == 0
     assert not (out / "stale.txt").exists() and (out / "weights.pt").is_file()
 

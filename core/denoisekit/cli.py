@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,22 +35,17 @@ def _console():
 
 
 class _Group(click.Group):
-    """Adds the commands that plugins register (``register_commands``), built lazily."""
+    """Adds the commands that plugins register (``register_commands``); the host builds them.
 
-    def _plugin_commands(self, ctx: click.Context) -> dict[str, Any]:
-        try:
-            return {c.name: c for c in _host(ctx).commands() if c.name not in self.commands}
-        except Exception:
-            return {}
+    A command of a failed plugin is not listed; invoking it is one error line naming the plugin.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands(ctx)))
+        return sorted(set(super().list_commands(ctx)) | {c.name for c in _host(ctx).commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        cmd = super().get_command(ctx, name)
-        if cmd is None and name in self._plugin_commands(ctx):
-            cmd = self._plugin_commands(ctx)[name].factory()
-        return cmd
+        command = super().get_command(ctx, name)
+        return _host(ctx).command(name) if command is None else command
 
 
 def _disable_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -172,7 +170,7 @@ def _option_sources(f: Any) -> Any:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output directory (must not exist).")
 @click.option("-r", "--reference", type=click.Path(path_type=Path), help="Clean reference, for metrics.json.")
 @_option_sources
-@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier denoisekit output in --output.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("-h", "--help", "show_help", is_flag=True, help="Show this help, or a pipeline's options.")
 @click.pass_context
@@ -205,7 +203,7 @@ def run(ctx: click.Context, pipeline: str | None, input_: Path | None, output: P
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Directory for checkpoints and weights.pt.")
 @_option_sources
 @click.option("--resume", is_flag=True, help="Continue an interrupted training in --output (same options).")
-@click.option("--overwrite", is_flag=True, help="Discard an existing --output and start again.")
+@click.option("--overwrite", is_flag=True, help="Discard an earlier training in --output and start again.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("-h", "--help", "show_help", is_flag=True, help="Show this help, or a pipeline's training options.")
 @click.pass_context
@@ -364,22 +362,50 @@ def new_plugin(name: str, output: Path, overwrite: bool) -> None:
 
 # -- entry point ----------------------------------------------------------------------------------
 
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so atomic outputs clean up (not an Exception,
+    so no ``except Exception`` swallows it, and not a KeyboardInterrupt, which click reports itself)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _termination_interrupts() -> Iterator[None]:
+    """While the CLI runs, SIGTERM and SIGHUP raise :class:`Interrupted` (main thread only)."""
+    try:
+        previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    except ValueError:  # not the main thread
+        previous = {}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user errors become one line on stderr and exit code 2."""
+    """Run the CLI; user errors become one line on stderr and exit code 2, signals exit 128 + signum."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="denoisekit", standalone_mode=False)
+        with _termination_interrupts():
+            cli.main(args=argv, prog_name="denoisekit", standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
         e.show()
         return 2
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted: nothing was written", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing was written", err=True)
-        return 130
+        return 128 + signal.SIGINT
+    except Interrupted as e:
+        click.echo(f"interrupted by {signal.Signals(e.signum).name}: nothing was written", err=True)
+        return 128 + e.signum
     except UserError as e:
         if debug:
             raise
@@ -388,8 +414,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if debug:
             raise
+        from denoisekit.runner import PipelineFailed
+
         msg = str(e).splitlines()[0] if str(e) else ""
-        click.echo(f"error: {type(e).__name__}: {msg} (run with --debug for the traceback)", err=True)
+        text = msg if isinstance(e, PipelineFailed) else f"{type(e).__name__}: {msg}"
+        click.echo(f"error: {text} (run with --debug for the traceback)", err=True)
         return 2
     return 0
 

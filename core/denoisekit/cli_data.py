@@ -1,16 +1,14 @@
 """``denoisekit data``: the dataset catalogue on the command line (docs/cli.md, docs/datasets.md).
 
-Registered as a top-level command by the core plugin (``register_commands``), so this module
-is imported only when ``denoisekit data ...`` runs.
+Registered as a top-level command by the core plugin (``register_commands``), whose factory
+imports this module when the plugin host loads.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 import textwrap
 from contextlib import nullcontext
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import click
 
 from denoisekit import catalogue
+from denoisekit.atomic import new_partial, output_lock, refuse_current_directory, remove_stale, replace_directory
 from denoisekit.catalogue import Card, CardError
 from denoisekit.cli import _host, cache_dir
 from denoisekit.errors import UserError
@@ -225,25 +224,27 @@ def build(ctx: click.Context, name: str, root: Path | None, overwrite: bool, qui
 
 
 def _build_replacing(record: DatasetRecord, root: Path) -> Path:
-    """Build into a temporary folder under ``root``, then replace the existing dataset folder."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{record.name}.partial-", dir=root))
-    try:
-        built = Path(record.build(tmp)).resolve()  # type: ignore[misc]
+    """Build into a partial folder under ``root``, then replace the existing dataset folder.
+
+    The dataset folder is locked meanwhile, and partial folders of killed builds are removed first.
+    """
+    claimed = root / record.name
+    refuse_current_directory(claimed)
+    with output_lock(claimed):
+        remove_stale(claimed)
+        tmp = new_partial(claimed)
         try:
-            relative = built.relative_to(tmp.resolve())
-        except ValueError:
-            raise UserError(f"{record.name}: the builder wrote outside its root ({built})") from None
-        if not relative.parts:
-            raise UserError(f"{record.name}: the builder returned its root, not a dataset folder")
-        target = root / relative
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{record.name}.old-", dir=root))
-            os.replace(target, old / "old")
-            os.replace(built, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
+            built = Path(record.build(tmp)).resolve()  # type: ignore[misc]
+            try:
+                relative = built.relative_to(tmp.resolve())
+            except ValueError:
+                raise UserError(f"{record.name}: the builder wrote outside its root ({built})") from None
+            if not relative.parts:
+                raise UserError(f"{record.name}: the builder returned its root, not a dataset folder")
+            target = root / relative
+            refuse_current_directory(target)
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(built, target)
-        return target
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            replace_directory(built, target)
+            return target
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)

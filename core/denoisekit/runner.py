@@ -4,6 +4,7 @@ report.png atomically, with one-line errors for bad input."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 from collections.abc import Mapping
@@ -14,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.atomic import atomic_directory, check_output_dir
-from denoisekit.errors import InputError
+from denoisekit.atomic import claimed_output, writing_directory
+from denoisekit.errors import InputError, UserError, reason
 from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve_options
 from denoisekit.pipeline import RunContext
@@ -32,6 +33,36 @@ class RunResult:
 
 
 EXTRA_OUTPUTS = "extra_outputs"  # Sample.meta key: {name: array} written as <input stem>.<name>.npy
+SEED_LIMIT = 2**63  # seeds stay below it, so seed + offset fits a torch generator (< 2**64) for any slice offset
+
+
+class PipelineFailed(RuntimeError):
+    """A pipeline's own code failed; the message names the pipeline and the plugin that registered it."""
+
+
+def check_seed(seed: int) -> None:
+    """A UserError unless ``0 <= seed < 2**63``."""
+    if not 0 <= seed < SEED_LIMIT:
+        raise UserError(f"--seed {seed}: must be an integer from 0 to {SEED_LIMIT - 1}")
+
+
+def check_input(path: Path) -> None:
+    """An InputError if ``path`` is missing or cannot be read (before its format is chosen)."""
+    if not path.exists():
+        raise InputError(path, "folder not found" if not path.suffix else "file not found")
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise InputError(path, "permission denied: cannot read it")
+
+
+def plugin_of(host: PluginHost, key: str) -> str:
+    """``plugin NAME, DISTRIBUTION VERSION`` of the plugin that registered pipeline ``key``."""
+    info = host.owner("register_pipelines", key)
+    return f"plugin {info.name}, {info.distribution} {info.version}"
+
+
+def pipeline_failed(host: PluginHost, key: str, what: str) -> PipelineFailed:
+    """The error for pipeline ``key`` that ``what`` (``failed: ...``, ``returned ...``)."""
+    return PipelineFailed(f"pipeline {key} ({plugin_of(host, key)}) {what}")
 
 
 def find_format(host: PluginHost, record: PipelineRecord, path: Path) -> FormatRecord:
@@ -50,13 +81,20 @@ def find_format(host: PluginHost, record: PipelineRecord, path: Path) -> FormatR
 
 
 def read_checked(fmt: FormatRecord, path: Path) -> Sample:
-    """Read with ``fmt`` and refuse NaN/Inf values, with the file named in the error."""
+    """Read with ``fmt`` and refuse NaN/Inf values, with the file named in the error.
+
+    The values are checked in chunks along the first axis (about 16 M values each), so a memory-mapped
+    array stays mapped instead of being loaded whole next to a full-size mask.
+    """
     if not path.exists():
         raise InputError(path, "file not found")
     sample = fmt.read(path)
     arr = sample.array
     if arr.dtype.kind in "fc":
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        rows = arr if arr.ndim else arr.reshape(1)
+        step = max(1, (1 << 24) // max(1, rows[:1].size))
+        bad = sum(int(chunk.size - np.count_nonzero(np.isfinite(chunk)))
+                  for chunk in (rows[start:start + step] for start in range(0, len(rows), step)))
         if bad:
             raise InputError(path, f"contains {bad} NaN or Inf value(s) out of {arr.size}")
     if arr.size == 0:
@@ -117,68 +155,89 @@ def run_pipeline(
     ``extra_config`` (used by ``denoisekit demo``) sits between the config file and ``overrides``.
     """
     from denoisekit.device import resolve_device
-    from denoisekit.report import make_report
 
     started = datetime.now(timezone.utc)
     record = host.pipeline(pipeline)
     file_config = read_config_file(config_file) if config_file else {}
     merged = {**file_config, **(extra_config or {})}
     config = resolve_options(record, merged, overrides, config_path=config_file)
-    input, output = Path(input), Path(output)
-    check_output_dir(output, overwrite)
+    check_seed(seed)
+    input = Path(input)
+    reference = Path(reference) if reference is not None else None
+    for path in (input, reference):
+        if path is not None:
+            check_input(path)
     fmt = find_format(host, record, input)
+    ref_fmt = find_format(host, record, reference) if reference is not None else None
     ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress)
 
-    with ctx.stage("read"):
-        sample = read_checked(fmt, input)
-        ref = None
-        if reference is not None:
-            reference = Path(reference)
-            ref = read_checked(find_format(host, record, reference), reference)
-            if record.same_shape and ref.array.shape != sample.array.shape:
-                raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
-                                            f"input's {sample.array.shape}")
-    with ctx.stage("run"):
-        result = record.factory()(sample, config, ctx)
-    if not isinstance(result, Sample) or (record.same_shape and result.array.shape != sample.array.shape):
-        got = getattr(getattr(result, "array", None), "shape", type(result).__name__)
-        raise RuntimeError(f"pipeline {record.key} returned {got}, expected a Sample of shape {sample.array.shape}")
-    if ref is not None and ref.array.shape != result.array.shape:
-        raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
-                                    f"output's {result.array.shape}")
-    if not np.all(np.isfinite(result.array)):
-        raise RuntimeError(f"pipeline {record.key} produced NaN or Inf values")
+    with claimed_output(output, overwrite, protect=(input, reference)) as output:
+        with ctx.stage("read"):
+            sample = read_checked(fmt, input)
+            ref = None
+            if reference is not None and ref_fmt is not None:
+                ref = read_checked(ref_fmt, reference)
+                if record.same_shape and ref.array.shape != sample.array.shape:
+                    raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
+                                                f"input's {sample.array.shape}")
+        with ctx.stage("run"):
+            try:
+                result = record.factory()(sample, config, ctx)
+            except UserError:
+                raise
+            except Exception as e:
+                raise pipeline_failed(host, record.key, f"failed: {reason(e)}") from e
+        if not isinstance(result, Sample) or (record.same_shape and result.array.shape != sample.array.shape):
+            got = getattr(getattr(result, "array", None), "shape", type(result).__name__)
+            raise pipeline_failed(host, record.key, f"returned {got}, expected a Sample of shape {sample.array.shape}")
+        if ref is not None and ref.array.shape != result.array.shape:
+            raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
+                                        f"output's {result.array.shape}")
+        if not np.all(np.isfinite(result.array)):
+            raise pipeline_failed(host, record.key, "produced NaN or Inf values")
 
-    metrics = None
-    if ref is not None:
-        with ctx.stage("metrics"):
-            metrics = _compute_metrics(host, record, sample, result, ref)
+        metrics = None
+        if ref is not None:
+            with ctx.stage("metrics"):
+                metrics = _compute_metrics(host, record, sample, result, ref)
 
-    with atomic_directory(output, overwrite) as tmp:
-        out_file = tmp / input.name
-        with ctx.stage("write"):
-            fmt.write(result, out_file)
-            for key, extra in (result.meta.get(EXTRA_OUTPUTS) or {}).items():
-                np.save(tmp / f"{input.name.split('.')[0]}.{key}.npy", np.asarray(extra))
-        with ctx.stage("report"):
-            make_report(tmp / "report.png", f"{record.key}: {input.name}", sample, result, ref, metrics)
-        if metrics is not None:
-            write_json(tmp / "metrics.json", {"pipeline": record.key, **metrics})
-        write_json(tmp / "run.json", {
-            "pipeline": record.key,
-            "input": str(input.absolute()),
-            "reference": str(reference.absolute()) if reference else None,
-            "output": input.name,
-            "format": fmt.name,
-            "config": config,
-            "seed": seed,
-            "device": str(ctx.device),
-            "versions": versions(host),
-            "seconds": {k: round(v, 4) for k, v in ctx.timings.items()},
-            "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "notes": ctx.notes,
-            "command": sys.argv,
-        })
-    return RunResult(output.absolute(), output.absolute() / input.name, metrics, dict(ctx.timings))
+        marker = {"command": "run", "pipeline": record.key, "input": str(input.absolute())}
+        with writing_directory(output, marker) as tmp:
+            _write_results(tmp, host, record, fmt, ctx, sample, result, ref, metrics, {
+                "pipeline": record.key,
+                "input": str(input.absolute()),
+                "reference": str(reference.absolute()) if reference else None,
+                "output": input.name,
+                "format": fmt.name,
+                "config": config,
+                "seed": seed,
+                "device": str(ctx.device),
+                "versions": versions(host),
+            }, started)
+    return RunResult(output, output / input.name, metrics, dict(ctx.timings))
+
+
+def _write_results(tmp: Path, host: PluginHost, record: PipelineRecord, fmt: FormatRecord, ctx: RunContext,
+                   sample: Sample, result: Sample, ref: Sample | None,
+                   metrics: dict[str, dict[str, float]] | None, run: dict[str, Any], started: datetime) -> None:
+    """Write the result, extra arrays, report.png, metrics.json and run.json (``run`` completed) into ``tmp``."""
+    from denoisekit.report import make_report
+
+    name = run["output"]
+    with ctx.stage("write"):
+        fmt.write(result, tmp / name)
+        for key, extra in (result.meta.get(EXTRA_OUTPUTS) or {}).items():
+            np.save(tmp / f"{name.split('.')[0]}.{key}.npy", np.asarray(extra))
+    with ctx.stage("report"):
+        make_report(tmp / "report.png", f"{record.key}: {name}", sample, result, ref, metrics)
+    if metrics is not None:
+        write_json(tmp / "metrics.json", {"pipeline": record.key, **metrics})
+    write_json(tmp / "run.json", {
+        **run,
+        "seconds": {k: round(v, 4) for k, v in ctx.timings.items()},
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "notes": ctx.notes,
+        "command": sys.argv,
+    })
 

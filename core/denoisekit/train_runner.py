@@ -4,11 +4,14 @@ The output directory holds ``checkpoints/`` (the fit's ``step-*.pt``, written at
 :class:`~denoisekit.training.Trainer`), ``train.json`` (options, versions, seconds) and, once the fit
 ends, ``weights.pt`` (written atomically) for ``denoisekit run DOMAIN/NAME --set weights=...``.
 A run that is killed keeps its checkpoints; ``--resume`` continues it with the same options.
+The output is locked while a training writes it, and ``--overwrite`` deletes only an earlier
+denoisekit output (see :mod:`denoisekit.atomic`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from denoisekit.errors import InputError, UserError
+from denoisekit.atomic import check_output_dir, make_parents, output_lock, write_marker
+from denoisekit.errors import InputError, UserError, reason
 from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve
 from denoisekit.pipeline import RunContext
@@ -42,7 +46,8 @@ def training_of(host: PluginHost, key: str) -> TrainingRecord:
     return record.training
 
 
-def _prepare_output(output: Path, options: Mapping[str, Any], resume: bool, overwrite: bool) -> None:
+def _prepare_output(output: Path, options: Mapping[str, Any], resume: bool, overwrite: bool,
+                    record: Mapping[str, Any]) -> None:
     saved = output / OPTIONS_FILE
     if output.exists() and not output.is_dir():
         raise UserError(f"{output}: exists and is not a directory")
@@ -55,14 +60,16 @@ def _prepare_output(output: Path, options: Mapping[str, Any], resume: bool, over
             changed = sorted(k for k in set(before) | set(options) if before.get(k) != options.get(k))
             raise UserError(f"{output}: --resume with different options ({', '.join(changed)}) than the "
                             f"first run; use the same options, or --overwrite to start again")
-        return
-    if busy and not overwrite:
+    elif busy and not overwrite:
         raise UserError(f"{output}: output directory exists and is not empty "
                         f"(--resume to continue the training, --overwrite to start again)")
-    if busy:
+    elif busy:
+        check_output_dir(output, overwrite, protect=(record["data"],))
         shutil.rmtree(output)
     output.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(options, indent=2) + "\n")
+    write_marker(output, record)
+    if not resume:
+        saved.write_text(json.dumps(options, indent=2) + "\n")
 
 
 def train_pipeline(
@@ -83,7 +90,7 @@ def train_pipeline(
     import torch
 
     from denoisekit.device import resolve_device
-    from denoisekit.runner import versions, write_json
+    from denoisekit.runner import check_seed, pipeline_failed, versions, write_json
     from denoisekit.training.checkpoints import save_atomic
 
     started = datetime.now(timezone.utc)
@@ -91,24 +98,34 @@ def train_pipeline(
     key = host.pipeline(pipeline).key
     options = resolve(training.options, f"train {key}", read_config_file(config_file) if config_file else {},
                       overrides, config_path=config_file)
-    data, output = Path(data), Path(output)
+    check_seed(seed)
+    data, output = Path(data), Path(os.path.abspath(output))
     if not data.exists():
         raise InputError(data, "training data not found")
     options_and_seed = {**options, "seed": seed}
-    _prepare_output(output, options_and_seed, resume, overwrite)
-    ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress)
-    with ctx.stage("train"):
-        payload = training.fit()(data, output / "checkpoints", options, ctx)
-    if not isinstance(payload, Mapping):
-        raise RuntimeError(f"train {key}: the fit returned {type(payload).__name__}, expected a dict of weights")
-    weights = output / "weights.pt"
-    save_atomic({**payload, "pipeline": key, "train_options": options}, weights)
-    torch.load(weights, map_location="cpu", weights_only=True)  # the pipeline will load it this way
-    write_json(output / "train.json", {
-        "pipeline": key, "data": str(data.absolute()), "options": options, "seed": seed,
-        "device": str(ctx.device), "versions": versions(host), "resumed": resume,
-        "seconds": {k: round(v, 3) for k, v in ctx.timings.items()}, "notes": ctx.notes,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    })
-    return TrainResult(output.absolute(), weights.absolute(), dict(ctx.timings))
+    make_parents(output)
+    with output_lock(output):
+        _prepare_output(output, options_and_seed, resume, overwrite,
+                        {"command": "train", "pipeline": key, "data": str(data.absolute())})
+        ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress)
+        with ctx.stage("train"):
+            try:
+                payload = training.fit()(data, output / "checkpoints", options, ctx)
+            except UserError:
+                raise
+            except Exception as e:
+                raise pipeline_failed(host, key, f"training failed: {reason(e)}") from e
+        if not isinstance(payload, Mapping):
+            raise pipeline_failed(host, key, f"training returned {type(payload).__name__}, expected a dict "
+                                             f"of weights")
+        weights = output / "weights.pt"
+        save_atomic({**payload, "pipeline": key, "train_options": options}, weights)
+        torch.load(weights, map_location="cpu", weights_only=True)  # the pipeline will load it this way
+        write_json(output / "train.json", {
+            "pipeline": key, "data": str(data.absolute()), "options": options, "seed": seed,
+            "device": str(ctx.device), "versions": versions(host), "resumed": resume,
+            "seconds": {k: round(v, 3) for k, v in ctx.timings.items()}, "notes": ctx.notes,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
+    return TrainResult(output, weights, dict(ctx.timings))
