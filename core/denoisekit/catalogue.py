@@ -251,15 +251,11 @@ def quiet() -> Iterator[None]:
 
 
 def progress(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate over ``items`` with a progress bar on stderr (for builders; silent under :func:`quiet`)."""
-    if not _SHOW_PROGRESS.get():
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import track
+    """Iterate over ``items`` reporting progress on stderr, for builders: a bar on a terminal, log
+    lines elsewhere, nothing under :func:`quiet` (see :mod:`denoisekit.progress`)."""
+    from denoisekit.progress import track
 
-    yield from track(items, description=description, total=total, transient=True,
-                     console=Console(stderr=True))
+    yield from track(items, description, total, enabled=_SHOW_PROGRESS.get())
 
 
 def write_manifest(folder: Path, info: Mapping[str, Any]) -> bool:

@@ -53,10 +53,8 @@ class RunContext:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
     def progress(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-        """Iterate over ``items`` with a progress bar on stderr (silent when not wanted)."""
-        if not self.show_progress:
-            yield from items
-            return
-        from rich.progress import track
+        """Iterate over ``items`` reporting progress on stderr: a bar on a terminal, log lines
+        elsewhere, nothing without ``show_progress`` (see :mod:`denoisekit.progress`)."""
+        from denoisekit.progress import track
 
-        yield from track(items, description=description, total=total, transient=True)
+        yield from track(items, description, total, enabled=self.show_progress)

@@ -7,12 +7,30 @@ transpose A^H, and it is the adjoint that autograd's vector-Jacobian product com
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from denoisekit.operators.cg import conjugate_gradient, inner
+
+
+class Adjointness(NamedTuple):
+    """The outcome of :meth:`ForwardOperator.adjointness`: an exact adjoint gives ``error <= tolerance``."""
+
+    error: float
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        return self.error <= self.tolerance
+
+
+def _real_entries(t: torch.Tensor) -> int:
+    """The number of real numbers in ``t`` (two per complex entry)."""
+    return t.numel() * (2 if t.is_complex() else 1)
 
 
 class ForwardOperator(nn.Module):
@@ -69,6 +87,35 @@ class ForwardOperator(nn.Module):
                 break
         return float(value.sqrt())
 
+    def adjointness(
+        self,
+        x_shape: Sequence[int],
+        generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ) -> Adjointness:
+        """Compare <A x, y> with <x, A^H y> for random x and y, against the rounding error of ``dtype``.
+
+        ``error`` is |<A x, y> - <x, A^H y>| / s with s = ||A x|| ||y|| + ||x|| ||A^H y||. A sum of n
+        products rounded in precision eps is off by about sqrt(n) eps ||a|| ||b|| (Higham & Mary,
+        "A new approach to probabilistic rounding error analysis", SIAM J. Sci. Comput. 41(5), 2019).
+        Four such errors enter the difference: the two inner products, and A x and A^H y, whose
+        entries are sums of at most n terms (so ||fl(A x) - A x|| <~ sqrt(n) eps ||A x|| unless A
+        cancels large terms). Hence ``tolerance`` = 4 sqrt(n) eps, n the number of real entries of x
+        or y, whichever is larger: it follows from the size and the precision, not from one CPU's
+        rounding order, while a wrong adjoint B gives an error of about ||B - A^H|| / (||A|| sqrt(n)).
+        """
+        x = torch.randn(tuple(x_shape), generator=generator, dtype=dtype, device=device)
+        ax = self.A(x)
+        y = torch.randn(ax.shape, generator=generator, dtype=ax.dtype, device=ax.device)
+        aty = self.A_adjoint(y)
+        difference = torch.abs(inner(ax, y) - inner(x, aty))
+        norm = torch.linalg.vector_norm
+        scale = norm(ax) * norm(y) + norm(x) * norm(aty)
+        error = float(difference / scale) if scale > 0 else 0.0  # scale 0: A x = A^H y = 0, so both are 0
+        n = max(_real_entries(x), _real_entries(y))
+        return Adjointness(error, 4 * math.sqrt(n) * torch.finfo(difference.dtype).eps)
+
     def adjointness_test(
         self,
         x_shape: Sequence[int],
@@ -76,12 +123,8 @@ class ForwardOperator(nn.Module):
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
     ) -> float:
-        """|<A x, y> - <x, A^H y>| / (|<A x, y>| + eps) for random x and y, with <a, b> = Re sum(conj(a) b)."""
-        x = torch.randn(tuple(x_shape), generator=generator, dtype=dtype, device=device)
-        ax = self.A(x)
-        y = torch.randn(ax.shape, generator=generator, dtype=ax.dtype, device=ax.device)
-        lhs, rhs = inner(ax, y), inner(x, self.A_adjoint(y))
-        return float(torch.abs(lhs - rhs) / (torch.abs(lhs) + torch.finfo(lhs.dtype).eps))
+        """The error of :meth:`adjointness` alone: |<A x, y> - <x, A^H y>| / (||A x|| ||y|| + ||x|| ||A^H y||)."""
+        return self.adjointness(x_shape, generator, dtype, device).error
 
     def __matmul__(self, other: ForwardOperator) -> ForwardOperator:
         from denoisekit.operators.composition import Composition

@@ -85,9 +85,9 @@ class Sampler:
         steps = len(ts) - 1
         indices = range(steps)
         if progress:
-            from rich.progress import track
+            from denoisekit.progress import track
 
-            indices = track(indices, description=f"{name}: sampling", total=steps, transient=True)
+            indices = track(indices, f"{name}: sampling", total=steps)
         with torch.set_grad_enabled(self.needs_grad):
             for i in indices:
                 x, x0_hat = step(model, schedule, x, ts, i, generator=generator)

@@ -157,8 +157,10 @@ def _operator_adjoint(record: ComponentRecord) -> Callable[[Path], None]:
         import torch
 
         op, shape = record.build_example()
-        err = op.adjointness_test(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-        assert err < 1e-8, f"operator {record.name!r}: <Ax, y> and <x, A^T y> differ by {err:.2e} (relative)"
+        for seed in range(3):
+            check = op.adjointness(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+            assert check.passed, (f"operator {record.name!r}: <Ax, y> and <x, A^H y> differ by {check.error:.2e} "
+                                  f"(relative), more than float64 rounding allows ({check.tolerance:.2e})")
     return check
 
 

@@ -75,7 +75,7 @@ class Trainer:
     checkpoint_dir, checkpoint_every, keep: write ``step-*.pt`` every ``checkpoint_every`` steps and
         at the end of :meth:`fit`, keeping the newest ``keep``.
     log_every: read the loss (a device sync) every ``log_every`` steps into ``history`` and the bar.
-    progress: show a progress bar on rank 0 (never when stderr is not a terminal).
+    progress: report progress on rank 0, on stderr: a bar on a terminal, else log lines (:mod:`denoisekit.progress`).
 
     Under ``torchrun`` (call :func:`~denoisekit.training.distributed.init_distributed` first) the
     model is wrapped in DistributedDataParallel, each rank draws from its own generator seeded from

@@ -18,12 +18,12 @@ GEOMETRIES = {
 
 
 @pytest.mark.parametrize("name", list(GEOMETRIES))
-@pytest.mark.parametrize(("dtype", "tol"), [(torch.float32, 1e-5), (torch.float64, 1e-12)])
-def test_adjointness_to_rounding(name, dtype, tol):
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_adjointness_to_rounding(name, dtype):
     op = CTProjector(GEOMETRIES[name])
-    err = op.adjointness_test((3, *GEOMETRIES[name].image_shape), generator=torch.Generator().manual_seed(0),
-                              dtype=dtype)
-    assert err < tol
+    check = op.adjointness((3, *GEOMETRIES[name].image_shape), generator=torch.Generator().manual_seed(0),
+                           dtype=dtype)
+    assert check.passed, check
 
 
 def test_chunking_does_not_change_the_result():
@@ -97,4 +97,4 @@ def test_cuda_matches_cpu():
     torch.testing.assert_close(op.A(x.cuda()).cpu(), op.A(x), rtol=1e-4, atol=1e-4)
     y = op.A(x)
     torch.testing.assert_close(op.A_adjoint(y.cuda()).cpu(), op.A_adjoint(y), rtol=1e-4, atol=1e-4)
-    assert op.adjointness_test((2, *g.image_shape), device="cuda") < 1e-5
+    assert op.adjointness((2, *g.image_shape), device="cuda").passed
