@@ -24,7 +24,9 @@ from denoisekit_hsi.diffusion3d.fit import fit
 from denoisekit_hsi.diffusion_records import TRAINING_OPTIONS
 from denoisekit_hsi.sample import make_cube
 
+from denoisekit.manager import PluginHost
 from denoisekit.pipeline import RunContext
+from denoisekit.training_data import TrainingData
 
 BANDS = (60, 100, 140, 100)
 
@@ -57,7 +59,8 @@ def main() -> None:
     write_cubes(args.work / "data", args.cubes, args.side)
     ctx = RunContext(device=torch.device(args.device), seed=args.seed, show_progress=False)
     start = time.perf_counter()
-    weights = fit(args.work / "data", args.work / "checkpoints", config, ctx)
+    data = TrainingData.for_pipeline(PluginHost(), "hsi/diffusion3d", args.work / "data")
+    weights = fit(data, args.work / "checkpoints", config, ctx)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.output.with_suffix(".tmp")
     torch.save(weights, tmp)

@@ -49,6 +49,30 @@ def test_train_writes_weights_that_the_pipeline_loads(images, tmp_path, capsys):
     assert code == 0, err
 
 
+@pytest.mark.parametrize("suffix", [".npy", ".tif"])
+def test_trains_on_every_format_the_pipeline_reads(images, tmp_path, capsys, suffix):
+    """The same 8-bit images as .npy or .tif files (read by the host's readers, as ``run`` reads them) train
+    to the same weights as the PNGs; a file no format reads is skipped."""
+    import tifffile
+
+    other = tmp_path / suffix.lstrip(".")
+    other.mkdir()
+    for png in sorted(images.glob("*.png")):
+        pixels = np.asarray(Image.open(png))
+        if suffix == ".npy":
+            np.save(other / f"{png.stem}.npy", pixels)
+        else:
+            tifffile.imwrite(other / f"{png.stem}.tif", pixels)
+    (other / "notes.txt").write_text("not an image")
+    for folder, out in ((images, tmp_path / "from-png"), (other, tmp_path / "from-other")):
+        code, _, err = cli(["train", "image/ddim", "-d", str(folder), "-o", str(out), *TINY], capsys)
+        assert code == 0, err
+    assert json.loads((tmp_path / "from-other" / "train.json").read_text())["notes"]["images"] == 3
+    a = torch.load(tmp_path / "from-png" / "weights.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "from-other" / "weights.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_interrupted_training_resumes_to_the_same_weights(images, tmp_path, capsys):
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     for out in (whole, cut):

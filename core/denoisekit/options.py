@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,7 +28,11 @@ def suggest(name: str, valid: Iterable[str]) -> str:
 
 
 def coerce(option: Option, value: Any, where: str) -> Any:
-    """Convert ``value`` (a string from --set or a TOML value) to the option's type and check it."""
+    """Convert ``value`` (a string from --set or a TOML value) to the option's type and check it.
+
+    Float options take finite numbers only: ``nan`` and ``inf`` (which ``float()`` and TOML accept) are refused,
+    since every bound comparison is false for NaN and no option means anything by infinity.
+    """
     typ = option.type
     try:
         if isinstance(value, str) and typ is not str:
@@ -42,8 +47,10 @@ def coerce(option: Option, value: Any, where: str) -> Any:
             value = float(value)
         if type(value) is not typ:
             raise ValueError
-    except ValueError:
+    except (ValueError, OverflowError):
         raise UserError(f"{where}: option {option.name!r} expects {typ.__name__}, got {value!r}") from None
+    if typ is float and not math.isfinite(value):
+        raise UserError(f"{where}: option {option.name!r} must be a finite number, got {value!r}")
     if option.choices and value not in option.choices:
         raise UserError(f"{where}: option {option.name!r} must be one of {list(option.choices)}, got {value!r}")
     if option.minimum is not None and value < option.minimum:

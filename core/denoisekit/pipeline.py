@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 if TYPE_CHECKING:
     import torch
 
+    from denoisekit.manager import PluginHost
+    from denoisekit.pipeline_result import PipelineResult
     from denoisekit.sample import Sample
 
 T = TypeVar("T")
@@ -19,10 +21,12 @@ T = TypeVar("T")
 class Pipeline(Protocol):
     """A pipeline maps an input sample to an output sample of the same shape and format.
 
-    ``config`` holds every option of the pipeline's record, resolved and type-checked.
+    ``config`` holds every option of the pipeline's record, resolved and type-checked. It returns a
+    :class:`~denoisekit.pipeline_result.PipelineResult` (the sample plus extra arrays and notes) or
+    just the :class:`Sample`.
     """
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample: ...
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult | Sample: ...
 
 
 @dataclass
@@ -34,6 +38,31 @@ class RunContext:
     show_progress: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    host: PluginHost | None = None  # the runner's; None: the built-in plugins only (tests, scripts)
+
+    def _component(self, hook: str, name: str, params: Mapping[str, Any]) -> Any:
+        """The building block registered as ``name`` under ``hook`` in the context's host, built with
+        ``params``; an unknown name (with a suggestion) or a parameter it does not take is a UserError."""
+        from denoisekit.errors import UserError
+        from denoisekit.manager import PluginHost
+        from denoisekit.records import kind_of
+
+        if self.host is None:
+            self.host = PluginHost(load_entrypoints=False)
+        record = self.host.component(hook, name)
+        try:
+            return record.factory(**params)
+        except TypeError as e:
+            given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            raise UserError(f"{kind_of(hook)} {name!r} cannot be built with {given} ({e})") from None
+
+    def sampler(self, name: str, **params: Any) -> Any:
+        """The diffusion sampler registered as ``name`` (by any plugin of the run's host), built with ``params``."""
+        return self._component("register_samplers", name, params)
+
+    def schedule(self, name: str, **params: Any) -> Any:
+        """The noise schedule registered as ``name`` (by any plugin of the run's host), built with ``params``."""
+        return self._component("register_schedules", name, params)
 
     def generator(self, offset: int = 0) -> torch.Generator:
         """A ``torch.Generator`` on the run's device seeded with ``seed + offset``."""

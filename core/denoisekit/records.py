@@ -6,8 +6,9 @@ behind a callable that the host calls only when the record is used.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,9 @@ class Option:
     """One pipeline option: ``--set name=value`` on the command line, or a key in ``--config``.
 
     The type is the type of ``default`` (bool, int, float or str). ``choices`` restricts the
-    values; ``minimum`` / ``maximum`` bound numbers.
+    values; ``minimum`` / ``maximum`` bound numbers (give sizes and counts a maximum, so that a silly
+    value fails when the options are resolved rather than when memory runs out). Float values must be
+    finite; the default must pass the option's own checks.
     """
 
     name: str
@@ -66,6 +69,23 @@ class Option:
             raise PluginError(f"option {self.name!r}: default must be bool, int, float or str")
         if not isinstance(self.help, str) or not self.help.strip():
             raise PluginError(f"option {self.name!r} needs a help text")
+        self._check_bounds()
+
+    def _check_bounds(self) -> None:
+        bounds = [b for b in (self.minimum, self.maximum) if b is not None]
+        if any(isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) for b in bounds):
+            raise PluginError(f"option {self.name!r}: minimum and maximum must be finite numbers")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise PluginError(f"option {self.name!r}: minimum {self.minimum} is above maximum {self.maximum}")
+        value = self.default
+        if self.choices and value not in self.choices:
+            raise PluginError(f"option {self.name!r}: default {value!r} is not one of its choices")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        if not math.isfinite(value):
+            raise PluginError(f"option {self.name!r}: default must be finite, got {value!r}")
+        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+            raise PluginError(f"option {self.name!r}: default {value!r} is outside [{self.minimum}, {self.maximum}]")
 
     @property
     def type(self) -> type:
@@ -77,8 +97,9 @@ class TrainingRecord:
     """How ``denoisekit train DOMAIN/NAME --data DIR --output DIR`` fits a pipeline's model.
 
     fit: returns (lazily imported) the fit function
-        ``fit(data: Path, checkpoints: Path, config: Mapping, ctx: RunContext) -> dict``: it trains on
-        the files in ``data``, resumes from ``checkpoints`` when it holds ``step-*.pt`` (and writes
+        ``fit(data: TrainingData, checkpoints: Path, config: Mapping, ctx: RunContext) -> dict``: it trains
+        on the files of ``data.folder``, read with ``data.read`` (the host's readers of every format the
+        pipeline lists), resumes from ``checkpoints`` when it holds ``step-*.pt`` (and writes
         its own there), and returns the weights payload (tensors and plain values, loadable with
         ``torch.load(weights_only=True)``) that the CLI writes to ``OUTPUT/weights.pt``; the pipeline
         then takes ``--set weights=OUTPUT/weights.pt``.
@@ -165,6 +186,8 @@ class FormatRecord(Record):
     write(sample, path) writes the sample at ``path`` (a path with one of ``suffixes``).
     example() -> Sample gives a small sample for the conformance kit's round trip.
     exact: whether write-then-read gives back the array exactly (lossless and same dtype).
+    preview(sample) -> list of panels drawn in report.png for the format's samples
+        (:mod:`denoisekit.previews`); None: chosen from the sample's axes.
     """
 
     suffixes: tuple[str, ...]
@@ -173,6 +196,7 @@ class FormatRecord(Record):
     example: Callable[[], Sample]
     directory: bool = False
     exact: bool = True
+    preview: Callable[[Sample], Sequence[Any]] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -184,6 +208,8 @@ class FormatRecord(Record):
         for attr in ("read", "write", "example"):
             if not callable(getattr(self, attr)):
                 raise PluginError(f"format {self.name!r}: {attr} must be callable")
+        if self.preview is not None and not callable(self.preview):
+            raise PluginError(f"format {self.name!r}: preview must be callable or None")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,6 +4,7 @@ report.png atomically, with one-line errors for bad input."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -20,6 +21,7 @@ from denoisekit.errors import InputError, UserError, reason
 from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve_options
 from denoisekit.pipeline import RunContext
+from denoisekit.pipeline_result import PipelineResult, as_result
 from denoisekit.records import FormatRecord, PipelineRecord
 from denoisekit.sample import Sample
 
@@ -32,7 +34,6 @@ class RunResult:
     timings: dict[str, float]
 
 
-EXTRA_OUTPUTS = "extra_outputs"  # Sample.meta key: {name: array} written as <input stem>.<name>.npy
 SEED_LIMIT = 2**63  # seeds stay below it, so seed + offset fits a torch generator (< 2**64) for any slice offset
 
 
@@ -80,23 +81,29 @@ def find_format(host: PluginHost, record: PipelineRecord, path: Path) -> FormatR
     raise InputError(path, f"unsupported format for {record.key} (accepted: {', '.join(accepted)})")
 
 
+def count_nonfinite(array: np.ndarray) -> int:
+    """How many NaN or Inf values ``array`` holds, counted in chunks of about 16 M values along the first
+    axis, so a memory-mapped array stays mapped instead of being loaded whole beside a full-size mask."""
+    if array.dtype.kind not in "fc":
+        return 0
+    rows = array if array.ndim else array.reshape(1)
+    step = max(1, (1 << 24) // max(1, rows[:1].size))
+    return sum(int(chunk.size - np.count_nonzero(np.isfinite(chunk)))
+               for chunk in (rows[start:start + step] for start in range(0, len(rows), step)))
+
+
 def read_checked(fmt: FormatRecord, path: Path) -> Sample:
     """Read with ``fmt`` and refuse NaN/Inf values, with the file named in the error.
 
-    The values are checked in chunks along the first axis (about 16 M values each), so a memory-mapped
-    array stays mapped instead of being loaded whole next to a full-size mask.
+    The values are checked in chunks (:func:`count_nonfinite`).
     """
     if not path.exists():
         raise InputError(path, "file not found")
     sample = fmt.read(path)
     arr = sample.array
-    if arr.dtype.kind in "fc":
-        rows = arr if arr.ndim else arr.reshape(1)
-        step = max(1, (1 << 24) // max(1, rows[:1].size))
-        bad = sum(int(chunk.size - np.count_nonzero(np.isfinite(chunk)))
-                  for chunk in (rows[start:start + step] for start in range(0, len(rows), step)))
-        if bad:
-            raise InputError(path, f"contains {bad} NaN or Inf value(s) out of {arr.size}")
+    bad = count_nonfinite(arr)
+    if bad:
+        raise InputError(path, f"contains {bad} NaN or Inf value(s) out of {arr.size}")
     if arr.size == 0:
         raise InputError(path, "contains no data")
     return sample
@@ -131,8 +138,20 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (Python or numpy) replaced by None (JSON's null)."""
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, default=_json_default, allow_nan=True) + "\n")
+    """``data`` as strict JSON (non-finite numbers become null, which every JSON reader accepts)."""
+    path.write_text(json.dumps(_finite(data), indent=2, default=_json_default, allow_nan=False) + "\n")
 
 
 def run_pipeline(
@@ -169,7 +188,7 @@ def run_pipeline(
             check_input(path)
     fmt = find_format(host, record, input)
     ref_fmt = find_format(host, record, reference) if reference is not None else None
-    ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress)
+    ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress, host=host)
 
     with claimed_output(output, overwrite, protect=(input, reference)) as output:
         with ctx.stage("read"):
@@ -182,18 +201,23 @@ def run_pipeline(
                                                 f"input's {sample.array.shape}")
         with ctx.stage("run"):
             try:
-                result = record.factory()(sample, config, ctx)
+                returned = record.factory()(sample, config, ctx)
             except UserError:
                 raise
             except Exception as e:
                 raise pipeline_failed(host, record.key, f"failed: {reason(e)}") from e
-        if not isinstance(result, Sample) or (record.same_shape and result.array.shape != sample.array.shape):
-            got = getattr(getattr(result, "array", None), "shape", type(result).__name__)
-            raise pipeline_failed(host, record.key, f"returned {got}, expected a Sample of shape {sample.array.shape}")
+        try:
+            outcome = as_result(returned)
+        except TypeError as e:
+            raise pipeline_failed(host, record.key, str(e)) from None
+        result = outcome.sample
+        if record.same_shape and result.array.shape != sample.array.shape:
+            raise pipeline_failed(host, record.key, f"returned {result.array.shape}, expected a Sample of shape "
+                                                    f"{sample.array.shape}")
         if ref is not None and ref.array.shape != result.array.shape:
             raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
                                         f"output's {result.array.shape}")
-        if not np.all(np.isfinite(result.array)):
+        if count_nonfinite(result.array):
             raise pipeline_failed(host, record.key, "produced NaN or Inf values")
 
         metrics = None
@@ -203,7 +227,7 @@ def run_pipeline(
 
         marker = {"command": "run", "pipeline": record.key, "input": str(input.absolute())}
         with writing_directory(output, marker) as tmp:
-            _write_results(tmp, host, record, fmt, ctx, sample, result, ref, metrics, {
+            _write_results(tmp, host, record, fmt, ctx, sample, outcome, ref, metrics, {
                 "pipeline": record.key,
                 "input": str(input.absolute()),
                 "reference": str(reference.absolute()) if reference else None,
@@ -218,18 +242,20 @@ def run_pipeline(
 
 
 def _write_results(tmp: Path, host: PluginHost, record: PipelineRecord, fmt: FormatRecord, ctx: RunContext,
-                   sample: Sample, result: Sample, ref: Sample | None,
+                   sample: Sample, outcome: PipelineResult, ref: Sample | None,
                    metrics: dict[str, dict[str, float]] | None, run: dict[str, Any], started: datetime) -> None:
-    """Write the result, extra arrays, report.png, metrics.json and run.json (``run`` completed) into ``tmp``."""
+    """Write the result, its extra arrays, report.png, metrics.json and run.json (``run`` completed, with
+    ``ctx.notes`` and the result's notes) into ``tmp``."""
     from denoisekit.report import make_report
 
     name = run["output"]
     with ctx.stage("write"):
-        fmt.write(result, tmp / name)
-        for key, extra in (result.meta.get(EXTRA_OUTPUTS) or {}).items():
-            np.save(tmp / f"{name.split('.')[0]}.{key}.npy", np.asarray(extra))
+        fmt.write(outcome.sample, tmp / name)
+        for key, extra in outcome.extras.items():
+            np.save(tmp / f"{name.split('.')[0]}.{key}.npy", extra, allow_pickle=False)
     with ctx.stage("report"):
-        make_report(tmp / "report.png", f"{record.key}: {name}", sample, result, ref, metrics)
+        make_report(tmp / "report.png", f"{record.key}: {name}", sample, outcome.sample, ref, metrics,
+                    preview=fmt.preview)
     if metrics is not None:
         write_json(tmp / "metrics.json", {"pipeline": record.key, **metrics})
     write_json(tmp / "run.json", {
@@ -237,7 +263,7 @@ def _write_results(tmp: Path, host: PluginHost, record: PipelineRecord, fmt: For
         "seconds": {k: round(v, 4) for k, v in ctx.timings.items()},
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "notes": ctx.notes,
+        "notes": {**ctx.notes, **outcome.notes},
         "command": sys.argv,
     })
 

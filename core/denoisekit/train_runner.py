@@ -25,6 +25,7 @@ from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve
 from denoisekit.pipeline import RunContext
 from denoisekit.records import TrainingRecord
+from denoisekit.training_data import TrainingData
 
 OPTIONS_FILE = "train-options.json"
 
@@ -107,10 +108,11 @@ def train_pipeline(
     with output_lock(output):
         _prepare_output(output, options_and_seed, resume, overwrite,
                         {"command": "train", "pipeline": key, "data": str(data.absolute())})
-        ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress)
+        ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress, host=host)
         with ctx.stage("train"):
             try:
-                payload = training.fit()(data, output / "checkpoints", options, ctx)
+                payload = training.fit()(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options,
+                                         ctx)
             except UserError:
                 raise
             except Exception as e:

@@ -14,9 +14,10 @@ from denoisekit.errors import InputError, UserError
 from denoisekit.hookspecs import hookimpl
 from denoisekit.image.dataset import RGB_TO_GRAY, SOURCES
 from denoisekit.image.ddim_record import DDIM_PIPELINE
-from denoisekit.image.diffusion_denoise import DiffusionDenoise, estimate_sigma, load_prior, shipped_weights
+from denoisekit.image.diffusion_denoise import DiffusionDenoise, load_prior, shipped_weights
 from denoisekit.manager import PluginHost, PluginInfo
 from denoisekit.metrics import psnr
+from denoisekit.noise_level import estimate_sigma
 from denoisekit.pipeline import RunContext
 from denoisekit.records import SamplerRecord
 from denoisekit.sample import Sample
@@ -103,14 +104,18 @@ class ThirdPartySampler:
                               factory=lazy("denoisekit.samplers:EulerEDM"))]
 
 
-def test_a_third_party_sampler_is_found_by_name(noisy: np.ndarray, ctx: RunContext,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_third_party_sampler_is_found_in_the_runs_host(noisy: np.ndarray, ctx: RunContext,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sampler comes from the host in the run context, never from the process-wide one."""
     host = PluginHost(load_entrypoints=False)
     info = PluginInfo("third", "denoisekit-third", "1.0", "loaded")
     host.plugins[info.name] = info
     host.register_plugin(ThirdPartySampler(), info)
     monkeypatch.setattr(manager, "_HOST", host)
-    mine = run(noisy, ctx, sigma=SIGMA, sampler="my-euler", steps=3).array
+    with pytest.raises(UserError, match="unknown sampler 'my-euler'"):
+        run(noisy, ctx, sigma=SIGMA, sampler="my-euler", steps=3)  # a context without a host: the built-ins
+    third = RunContext(device=torch.device("cpu"), seed=0, show_progress=False, host=host)
+    mine = run(noisy, third, sigma=SIGMA, sampler="my-euler", steps=3).array
     np.testing.assert_array_equal(mine, run(noisy, ctx, sigma=SIGMA, sampler="euler", steps=3).array)
 
 

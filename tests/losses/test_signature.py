@@ -132,6 +132,21 @@ def test_trainer_adapter_runs_three_steps(name: str) -> None:
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
 
 
+def test_a_loss_given_to_the_trainer_as_it_is_reads_the_batch_keys() -> None:
+    """Noise2Noise passed straight to the Trainer regresses onto the batch's "y2" (not onto its own
+    downsampled pair): the first logged loss is ``mse(model(y), y2)`` of the initial weights."""
+    y, y2 = noisy((4, 1, 16, 16)), noisy((4, 1, 16, 16)).flip(-1)
+    model = net()
+    with torch.no_grad():
+        expected = float(torch.nn.functional.mse_loss(model(y), y2))
+        single_image = float(Noise2Noise()(model, y))
+    trainer = Trainer(model, Noise2Noise(), lambda p: torch.optim.Adam(p, lr=1e-2), seed=0, log_every=1,
+                      progress=False)
+    trainer.fit([{"y": y, "y2": y2}], steps=1)
+    assert trainer.history[0][1] == pytest.approx(expected, rel=1e-6)
+    assert abs(single_image - expected) > 1e-3  # the dropped y2 would show
+
+
 def test_adapter_rejects_other_batches() -> None:
     with pytest.raises(TypeError, match="dict with key 'y'"):
         make_loss_fn(BlindSpot())(net(), [noisy()], torch.Generator())

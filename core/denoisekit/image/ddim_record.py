@@ -12,7 +12,7 @@ DDIM_OPTIONS = (
     Option(name="sampler", default="heun",
            help="diffusion sampler, by its registered name (heun, euler, ddim, ddpm, pc, euler-maruyama or a "
                 "plugin's); deterministic ODE samplers give a sharp sample, stochastic ones a posterior sample"),
-    Option(name="steps", default=10, minimum=0,
+    Option(name="steps", default=10, minimum=0, maximum=1000,
            help="sampler steps from sigma_max = the noise level down to 0.002; 0 = one denoiser evaluation "
                 "D(y, sigma), the MMSE estimate (highest PSNR)"),
     Option(name="sigma", default=0.0, minimum=0.0,
@@ -34,18 +34,20 @@ DDIM_OPTIONS = (
 
 
 TRAINING_OPTIONS = (
-    Option(name="steps", default=1200, minimum=1, help="training steps (Adam, cosine decay to lr / 100)"),
-    Option(name="batch", default=16, minimum=1, help="patches per step"),
-    Option(name="patch", default=64, minimum=8, help="side of the random square training patches"),
-    Option(name="lr", default=1e-3, minimum=0.0, help="Adam learning rate"),
+    Option(name="steps", default=1200, minimum=1, maximum=1_000_000,
+           help="training steps (Adam, cosine decay to lr / 100)"),
+    Option(name="batch", default=16, minimum=1, maximum=1024, help="patches per step"),
+    Option(name="patch", default=64, minimum=8, maximum=512, help="side of the random square training patches"),
+    Option(name="lr", default=1e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
     Option(name="ema", default=0.995, minimum=0.0, maximum=1.0,
            help="decay of the weights' EMA, which is what is saved (it must forget the initial weights: "
                 "ema^steps << 1)"),
-    Option(name="width", default=32, minimum=1, help="feature channels of the bias-free CNN"),
-    Option(name="depth", default=8, minimum=2, help="convolution layers of the bias-free CNN"),
+    Option(name="width", default=32, minimum=1, maximum=512, help="feature channels of the bias-free CNN"),
+    Option(name="depth", default=8, minimum=2, maximum=64, help="convolution layers of the bias-free CNN"),
     Option(name="sigma_max", default=0.4, minimum=0.0,
            help="largest training noise std on the [0, 1] image scale (sigma ~ U[0, sigma_max] per patch)"),
-    Option(name="checkpoint_every", default=200, minimum=1, help="steps between resumable checkpoints"),
+    Option(name="checkpoint_every", default=200, minimum=1, maximum=1_000_000,
+           help="steps between resumable checkpoints"),
 )
 
 

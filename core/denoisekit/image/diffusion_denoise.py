@@ -4,15 +4,16 @@ The prior is a blind bias-free CNN denoiser ``D`` (Mohan et al., ICLR 2020; the 
 Kadkhodaie et al., ICLR 2024) trained for Gaussian noise of every level in [0, 0.4] on the [0, 1]
 scale (``benchmarks/train_image_prior.py``). A noisy image ``y = x0 + sigma_y eps`` is exactly a
 draw of the EDM forward process ``x_t = x0 + t eps`` (Karras et al., NeurIPS 2022) at
-``t = sigma_y``. So the reverse process is started at ``x_T = y`` on the EDM schedule with
-``sigma_max = sigma_y`` and run by any registered sampler down to ``sigma_min``, and the sampler's
+``t = sigma_y``. So the reverse process is started at ``x_T = y`` on the EDM schedule cut at
+``sigma_y`` (:class:`~denoisekit.schedules.Truncated`) and run by any registered sampler down to
+``sigma_min`` (both found through the run context's host), and the sampler's
 final Tweedie step gives the estimate. With ``steps = 0`` the estimate is the single evaluation
 ``D(y, sigma_y) = E[x0 | y]``, the MMSE estimate.
 
 The noise level is given in the image's units or estimated with the median absolute deviation of
 the finest diagonal wavelet (Haar HH) coefficients, ``sigma = median(|HH|) / 0.6745`` with
 ``HH = (a - b - c + d) / 2`` over the non-overlapping 2x2 blocks ``[[a, b], [c, d]]`` (Donoho &
-Johnstone, Biometrika 1994).
+Johnstone, Biometrika 1994; :func:`denoisekit.noise_level.estimate_sigma`), pooled over every slice.
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ import torch
 from denoisekit.checkpoint import load_weights
 from denoisekit.denoisers import BiasFreeCNN
 from denoisekit.errors import InputError, UserError
-from denoisekit.image.slices import as_stack
+from denoisekit.layouts import as_stack, for_each_slice
+from denoisekit.noise_level import estimate_sigma
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
+from denoisekit.schedules import NoiseSchedule, Truncated
 
 Tensor = torch.Tensor
 
 SIGMA_MIN = 0.002  # the EDM schedule's lowest noise level on the [0, 1] scale (Karras et al.'s default)
-MAD_TO_SIGMA = 0.6745  # the median of |N(0, 1)|
 # The sampler options and the sampler parameter each one sets (passed only when not at its default).
 SAMPLER_PARAMS = {"eta": "eta", "churn": "S_churn"}
 
@@ -43,23 +45,6 @@ SAMPLER_PARAMS = {"eta": "eta", "churn": "S_churn"}
 def shipped_weights() -> Path:
     """The weights that ship with the package: ``denoisekit/image/weights/bf_cnn_gray.pt``."""
     return Path(__file__).resolve().parent / "weights" / "bf_cnn_gray.pt"
-
-
-def estimate_sigma(images: np.ndarray | Tensor) -> float:
-    """The noise standard deviation of ``images`` (..., H, W), pooled over every leading axis:
-    ``median(|HH|) / 0.6745``, where ``HH = (a - b - c + d) / 2`` is the finest diagonal Haar
-    coefficient of each non-overlapping 2x2 block (an odd last row or column is left out).
-
-    For white Gaussian noise ``HH`` has the noise's standard deviation; the median makes the
-    estimate robust to the few large coefficients of edges and texture. 0 for images under 2x2.
-    """
-    x = torch.as_tensor(np.asarray(images) if isinstance(images, np.ndarray) else images).double()
-    h, w = (x.shape[-2] // 2) * 2, (x.shape[-1] // 2) * 2
-    if h == 0 or w == 0:
-        return 0.0
-    x = x[..., :h, :w]
-    hh = (x[..., 0::2, 0::2] - x[..., 0::2, 1::2] - x[..., 1::2, 0::2] + x[..., 1::2, 1::2]) / 2
-    return float(hh.abs().median()) / MAD_TO_SIGMA
 
 
 def _state_dict(state: Any, path: Path) -> dict[str, Tensor]:
@@ -97,36 +82,21 @@ def load_prior(path: str | Path, device: torch.device | str = "cpu") -> BiasFree
     return model.to(device).eval().requires_grad_(False)
 
 
-def make_sampler(name: str, **params: Any) -> Any:
-    """The sampler registered as ``name`` (any plugin's), built with ``params``. An unknown name or
-    a parameter the sampler does not take raises UserError (with a suggestion for the name)."""
-    from denoisekit.manager import get_host
-
-    record = get_host().component("register_samplers", name)
-    try:
-        return record.factory(**params)
-    except TypeError as e:
-        given = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        raise UserError(f"sampler {name!r} cannot be built with {given} ({e})") from None
-
-
 @torch.no_grad()
-def restore(y: Tensor, prior: torch.nn.Module, sampler: Any, sigma: float, steps: int, *,
+def restore(y: Tensor, prior: torch.nn.Module, sampler: Any, schedule: NoiseSchedule, sigma: float, steps: int, *,
             generator: torch.Generator | None = None, progress: bool = False) -> Tensor:
     """Denoise ``y`` (B, C, H, W) on the [0, 1] scale with noise level ``sigma`` (same scale).
 
-    ``steps = 0``: ``D(y, sigma)``. Otherwise ``sampler`` runs ``steps`` steps of the EDM schedule
-    from ``x_T = y`` at ``sigma_max = sigma`` down to ``SIGMA_MIN``. Noise at or below ``SIGMA_MIN``
-    is left as it is.
+    ``steps = 0``: ``D(y, sigma)``. Otherwise ``sampler`` runs ``steps`` steps of ``schedule`` (an EDM
+    schedule, ``sigma(t) = t``) cut at ``sigma`` (:class:`~denoisekit.schedules.Truncated`), from ``x_T = y``
+    down to its ``sigma_min``. Noise at or below ``SIGMA_MIN`` is left as it is.
     """
-    from denoisekit.schedules import EDM
-
     if sigma <= SIGMA_MIN:
         return y.clone()
     if steps == 0:
         return prior(y, sigma)
-    schedule = EDM(sigma_min=SIGMA_MIN, sigma_max=sigma)
-    return sampler.sample(prior, schedule, y, steps=steps, generator=generator, progress=progress)
+    cut = Truncated.at_sigma(schedule, sigma)
+    return sampler.sample(prior, cut, y, steps=steps, generator=generator, progress=progress)
 
 
 class DiffusionDenoise:
@@ -142,13 +112,14 @@ class DiffusionDenoise:
         params = {"denoise_final": config["denoise_final"]}
         defaults = {"eta": 0.0, "churn": 0.0}
         params |= {SAMPLER_PARAMS[k]: config[k] for k in SAMPLER_PARAMS if config[k] != defaults[k]}
-        sampler = make_sampler(config["sampler"], **params)
+        sampler = ctx.sampler(config["sampler"], **params)
+        schedule = ctx.schedule("edm", sigma_min=SIGMA_MIN)
         with ctx.stage("load"):
             weights = Path(config["weights"]).expanduser() if config["weights"] else shipped_weights()
             prior = load_prior(weights, ctx.device)
         prior_channels = prior.net[0].in_channels
 
-        stack, c = stacked.slices, stacked.slices.shape[1]
+        stack, c = stacked.array, stacked.array.shape[1]
         if prior_channels not in (1, c):
             raise InputError(where, f"the prior ({weights.name}) has {prior_channels} channels; the image has {c}")
 
@@ -162,22 +133,23 @@ class DiffusionDenoise:
         sigma_scaled = sigma / scale
         ctx.notes.update({"sigma": sigma, "sigma_source": source, "sigma_scaled": sigma_scaled,
                           "sampler": config["sampler"], "steps": config["steps"]})
+        if config["steps"] > 0 and sigma_scaled > schedule.t_max:
+            raise UserError(f"ddim: noise level {sigma_scaled:.3g} of the data range is above the EDM schedule's "
+                            f"sigma_max {schedule.t_max:g}")
         if sigma_scaled <= SIGMA_MIN:
             ctx.notes["warning"] = f"noise level at most {SIGMA_MIN} of the data range: the input is returned as it is"
 
-        out = np.empty_like(stack)
-        single = stack.shape[0] == 1
-        slices = range(stack.shape[0]) if single else ctx.progress(
-            range(stack.shape[0]), "ddim: slices", total=stack.shape[0])
+        def one_slice(image: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
+            y = torch.from_numpy(image[None]).to(ctx.device)
+            if prior_channels == 1:
+                y = y.transpose(0, 1)  # the channels as a batch of grayscale images
+            x0 = restore(y, prior, sampler, schedule, sigma_scaled, config["steps"], generator=slice_ctx.generator(),
+                         progress=slice_ctx.show_progress)
+            if prior_channels == 1:
+                x0 = x0.transpose(0, 1)
+            return x0[0].cpu().numpy() * scale + low
+
         with ctx.stage("sample"):
-            for i in slices:
-                y = torch.from_numpy(scaled[i : i + 1]).to(ctx.device)
-                if prior_channels == 1:
-                    y = y.transpose(0, 1)  # the channels as a batch of grayscale images
-                x0 = restore(y, prior, sampler, sigma_scaled, config["steps"], generator=ctx.generator(i),
-                             progress=single and ctx.show_progress)
-                if prior_channels == 1:
-                    x0 = x0.transpose(0, 1)
-                out[i] = x0[0].cpu().numpy() * scale + low
+            out = for_each_slice(ctx, scaled, one_slice, "ddim: slices")
 
         return stacked.restore(out, sample, config["clip"])

@@ -2,7 +2,8 @@
 
 Readers return a :class:`denoisekit.sample.Sample` whose ``meta["dtype"]`` records the stored
 dtype; writers cast the (possibly float) output back to it, clipping and rounding for integer
-dtypes. A bad file raises :class:`denoisekit.errors.InputError` with a one-line reason. Pillow,
+dtypes, and keep ``Sample.description`` where the format has a place for it (PNG ``Description``
+text, NIfTI ``descrip``). A bad file raises :class:`denoisekit.errors.InputError` with a one-line reason. Pillow,
 tifffile and nibabel are imported inside the functions, so importing this module stays cheap.
 """
 
@@ -16,6 +17,7 @@ from denoisekit.errors import InputError, check_file, reason
 from denoisekit.sample import Sample
 
 _NPY_MAGIC = b"\x93NUMPY"
+NIFTI_DESCRIP_BYTES = 80  # the size of the NIfTI header's descrip field
 
 
 # -- shared checks and conversions ---------------------------------------------------------------
@@ -141,6 +143,7 @@ def read_png(path: Path) -> Sample:
 
 def write_png(sample: Sample, path: Path) -> None:
     from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
 
     dtype = _target_dtype(sample)
     if dtype not in (np.uint8, np.uint16):
@@ -148,7 +151,10 @@ def write_png(sample: Sample, path: Path) -> None:
     array = to_dtype(sample.array, dtype)
     if array.ndim == 3 and dtype != np.uint8:
         raise ValueError("PNG colour images are written as uint8 only")
-    Image.fromarray(array).save(Path(path), format="PNG")
+    info = PngInfo()
+    if sample.description:
+        info.add_itxt("Description", sample.description)
+    Image.fromarray(array).save(Path(path), format="PNG", pnginfo=info)
 
 
 def example_png() -> Sample:
@@ -225,6 +231,8 @@ def write_nifti(sample: Sample, path: Path) -> None:
     img = cls(array, sample.meta.get("affine"), header=header)
     img.header.set_data_dtype(array.dtype)
     img.header.set_slope_inter(None, None)
+    if sample.description:
+        img.header["descrip"] = sample.description.encode("ascii", "replace")[:NIFTI_DESCRIP_BYTES]
     nib.save(img, Path(path))
 
 

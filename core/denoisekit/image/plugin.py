@@ -15,10 +15,11 @@ from denoisekit.pipeline import Pipeline
 from denoisekit.records import DatasetRecord, DemoInputs, DomainRecord, FormatRecord, Option, PipelineRecord
 
 ZS_N2N_OPTIONS = (
-    Option(name="iterations", default=2000, minimum=1, help="training iterations (Adam steps)"),
-    Option(name="lr", default=1e-3, minimum=0.0, help="Adam learning rate"),
-    Option(name="lr_step", default=1500, minimum=1, help="iterations after which the learning rate halves"),
-    Option(name="channels", default=48, minimum=1, help="feature channels of the two hidden conv layers"),
+    Option(name="iterations", default=2000, minimum=1, maximum=100_000, help="training iterations (Adam steps)"),
+    Option(name="lr", default=1e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
+    Option(name="lr_step", default=1500, minimum=1, maximum=100_000,
+           help="iterations after which the learning rate halves"),
+    Option(name="channels", default=48, minimum=1, maximum=512, help="feature channels of the two hidden conv layers"),
     Option(name="clip", default=True,
            help="clip the output to the integer dtype's range, or to the input's [min, max] for floats"),
 )
@@ -34,11 +35,13 @@ NOISE2SCORE_OPTIONS = (
                 "0 estimates it"),
     Option(name="ell", default=0.0, minimum=0.0,
            help="gamma: shape (number of looks), y = x * Gamma(ell, 1 / ell); 0 estimates it"),
-    Option(name="steps", default=800, minimum=1, help="training steps (Adam, cosine decay to lr / 10)"),
-    Option(name="patch", default=32, minimum=2, help="side of the random square training patches"),
-    Option(name="batch", default=16, minimum=1, help="patches per training step"),
-    Option(name="lr", default=3e-3, minimum=0.0, help="Adam learning rate"),
-    Option(name="width", default=32, minimum=1, help="feature channels of the 6-layer residual score network"),
+    Option(name="steps", default=800, minimum=1, maximum=100_000,
+           help="training steps (Adam, cosine decay to lr / 10)"),
+    Option(name="patch", default=32, minimum=2, maximum=512, help="side of the random square training patches"),
+    Option(name="batch", default=16, minimum=1, maximum=256, help="patches per training step"),
+    Option(name="lr", default=3e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
+    Option(name="width", default=32, minimum=1, maximum=512,
+           help="feature channels of the 6-layer residual score network"),
     Option(name="delta_max", default=0.1, minimum=1e-6,
            help="AR-DAE perturbation scale at the start (on the image scaled to [0, 1])"),
     Option(name="delta_min", default=0.001, minimum=1e-6,
@@ -48,11 +51,12 @@ NOISE2SCORE_OPTIONS = (
 )
 
 NEIGHBOR2NEIGHBOR_OPTIONS = (
-    Option(name="steps", default=1000, minimum=1, help="training steps (Adam, cosine decay to lr / 10)"),
-    Option(name="patch", default=32, minimum=2, help="side of the random square training patches"),
-    Option(name="batch", default=16, minimum=1, help="patches per training step"),
-    Option(name="lr", default=1e-3, minimum=0.0, help="Adam learning rate"),
-    Option(name="width", default=32, minimum=1, help="feature channels of the 6-layer residual network"),
+    Option(name="steps", default=1000, minimum=1, maximum=100_000,
+           help="training steps (Adam, cosine decay to lr / 10)"),
+    Option(name="patch", default=32, minimum=2, maximum=512, help="side of the random square training patches"),
+    Option(name="batch", default=16, minimum=1, maximum=256, help="patches per training step"),
+    Option(name="lr", default=1e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
+    Option(name="width", default=32, minimum=1, maximum=512, help="feature channels of the 6-layer residual network"),
     Option(name="gamma", default=2.0, minimum=0.0, help="weight of the regulariser (the paper's gamma)"),
     Option(name="clip", default=True,
            help="clip the output to the integer dtype's range, or to the input's [min, max] for floats"),

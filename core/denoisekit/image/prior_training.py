@@ -5,7 +5,8 @@ A blind bias-free CNN denoiser (Mohan et al., ICLR 2020), the prior network of K
 sigma ~ U[0, sigma_max]: the denoising score matching objective over all noise levels at once.
 
 The shipped weights were made with this recipe (``benchmarks/train_image_prior.py``); a user trains
-on a folder of clean PNG images with ``denoisekit train image/ddim --data DIR --output OUT``.
+on a folder of clean images in any format the pipeline reads (PNG, TIFF, NumPy, NIfTI) with
+``denoisekit train image/ddim --data DIR --output OUT``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from denoisekit.pipeline import RunContext
+from denoisekit.sample import Sample
+from denoisekit.training_data import TrainingData
 
 
 def train_prior(dataset: Any, config: Mapping[str, Any], ctx: RunContext,
@@ -58,22 +62,45 @@ def train_prior(dataset: Any, config: Mapping[str, Any], ctx: RunContext,
     return model, trainer
 
 
-def fit(data: Path, checkpoints: Path, config: Mapping[str, Any], ctx: RunContext) -> dict[str, Any]:
-    """``denoisekit train image/ddim``: train on the clean PNG images of ``data`` (``clean/*.png`` or ``*.png``)."""
+def unit_slices(sample: Sample) -> np.ndarray:
+    """The sample's 2-D slices (N, C, H, W) as float32 on [0, 1]: integers divided by their range (the
+    sample's ``data_range``, else the dtype's maximum) and clipped; floats mapped by their minimum and
+    ``data_range`` (else their maximum - minimum)."""
+    from denoisekit.layouts import as_stack
+
+    slices = as_stack(sample, "image/ddim training").array
+    x = sample.array
+    if x.dtype.kind in "iu":
+        scale = sample.data_range or float(np.iinfo(x.dtype).max)
+        return (slices / np.float32(scale)).clip(0.0, 1.0)
+    low = float(x.min())
+    scale = float(sample.data_range or float(x.max()) - low) or 1.0
+    return (slices - np.float32(low)) / np.float32(scale)
+
+
+def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: RunContext) -> dict[str, Any]:
+    """``denoisekit train image/ddim``: train on the clean images in ``data`` (``clean/*`` or the folder's own
+    files), in any format the pipeline reads; every 2-D slice of a volume or stack is one training image."""
     from denoisekit.data import ArrayDataset
     from denoisekit.errors import InputError
-    from denoisekit.image.dataset import ImageFolder
 
-    images = ImageFolder(data)
-    items = [{"x": images[i]["x"]} for i in range(len(images))]
-    small = [images.path_of(i) for i, item in enumerate(items) if min(item["x"].shape[1:]) < config["patch"]]
+    clean = data.folder / "clean"
+    paths = data.files(clean if clean.is_dir() else data.folder)
+    if not paths:
+        raise InputError(data.folder, f"no image found ({', '.join(data.suffixes)}; in clean/ or the folder itself)")
+    items, sources = [], []
+    for path in paths:
+        for image in unit_slices(data.read(path)):
+            items.append({"x": image})
+            sources.append(path)
+    small = [sources[i] for i, item in enumerate(items) if min(item["x"].shape[1:]) < config["patch"]]
     if small:
         raise InputError(small[0], f"image smaller than the training patch ({config['patch']} pixels; --set patch=...)")
     if len({item["x"].shape[0] for item in items}) > 1:
-        raise InputError(data, "images with different numbers of channels (train on grayscale or colour, not both)")
+        raise InputError(data.folder, "images with different numbers of channels (train on grayscale or colour, "
+                                      "not both)")
     _, trainer = train_prior(ArrayDataset(items), config, ctx, checkpoints)
     ctx.notes["images"] = len(items)
     ctx.notes["final_loss"] = trainer.history[-1][1] if trainer.history else None
     state = {k: v.detach().to(torch.float32).cpu().clone() for k, v in trainer.ema.module.state_dict().items()}
     return {"state_dict": state}
-

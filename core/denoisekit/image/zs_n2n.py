@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from denoisekit.image.slices import as_stack
+from denoisekit.layouts import as_stack, for_each_slice
 from denoisekit.losses.noise2noise import pair_downsample as pair_downsample  # re-exported
 from denoisekit.losses.noise2noise import zs_n2n_loss
 from denoisekit.pipeline import RunContext
@@ -87,8 +87,8 @@ def denoise(net: NoiseNet, y: torch.Tensor) -> torch.Tensor:
 class ZeroShotN2N:
     """The ``image/zs-n2n`` pipeline: ZS-N2N per image, per slice for volumes (Mansour & Heckel 2023).
 
-    ``C`` is the network's channel axis; every axis other than H, W and C is looped over, each
-    slice trained independently with the same seed.
+    ``C`` is the network's channel axis; every axis other than H, W and C is looped over by
+    :func:`~denoisekit.layouts.for_each_slice`, slice ``i`` trained on its own from ``ctx.generator(i)``.
     """
 
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
@@ -97,17 +97,15 @@ class ZeroShotN2N:
 
         low = float(x.min())
         scale = float(sample.data_range or x.max() - low) or 1.0
-        out = np.empty_like(stack.slices)
-        n = len(stack.slices)
-        single = n == 1
-        slices = range(n) if single else ctx.progress(range(n), "zs-n2n: slices", total=n)
-        for i in slices:
-            y = torch.from_numpy((stack.slices[i : i + 1] - low) / scale).to(ctx.device)
+
+        def one_slice(image: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
+            y = torch.from_numpy((image[None] - low) / scale).to(ctx.device)
             with ctx.stage("train"):
                 net = train(y, iterations=config["iterations"], lr=config["lr"], lr_step=config["lr_step"],
-                            channels=config["channels"], generator=ctx.generator(),
-                            progress=ctx.progress if single else None)
+                            channels=config["channels"], generator=slice_ctx.generator(),
+                            progress=slice_ctx.progress if slice_ctx.show_progress else None)
             with ctx.stage("denoise"):
-                out[i] = denoise(net, y)[0].cpu().numpy() * scale + low
+                return denoise(net, y)[0].cpu().numpy() * scale + low
 
+        out = for_each_slice(ctx, stack.array, one_slice, "zs-n2n: slices")
         return stack.restore(out, sample, config["clip"])

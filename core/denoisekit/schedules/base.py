@@ -129,8 +129,14 @@ class NoiseSchedule:
         raise NotImplementedError(f"{type(self).__name__} has no closed-form inverse of sigma(t)")
 
     def timesteps(self, steps: int, device: torch.device | str | None = None) -> Tensor:
-        """``steps + 1`` decreasing times from ``t_max`` to ``t_min`` (float64): the default sampling grid."""
-        return torch.linspace(self.t_max, self.t_min, steps + 1, dtype=torch.float64, device=device)
+        """``steps + 1`` decreasing times from ``t_max`` to ``t_min`` (float64): the sampling grid."""
+        return self.grid_between(self.t_max, self.t_min, steps, device)
+
+    def grid_between(self, start: float, end: float, steps: int,
+                     device: torch.device | str | None = None) -> Tensor:
+        """``steps + 1`` decreasing times from ``start`` to ``end`` (float64), spaced as this schedule
+        spaces its grid (evenly here); a :class:`~denoisekit.schedules.Truncated` schedule keeps the spacing."""
+        return torch.linspace(start, end, steps + 1, dtype=torch.float64, device=device)
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments as a JSON-serialisable dict, with the class name under ``_class_name``."""

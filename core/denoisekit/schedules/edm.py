@@ -27,9 +27,10 @@ class EDM(NoiseSchedule):
     def sigma_to_t(self, sigma: float | Tensor) -> Tensor:
         return as_time(sigma).clone()
 
-    def timesteps(self, steps: int, device: torch.device | str | None = None) -> Tensor:
-        """Eq. 5 with ``N = steps + 1`` points from ``sigma_max`` to ``sigma_min`` (the final step to
-        ``sigma = 0`` of Karras's Alg. 1 is the samplers' final denoising)."""
+    def grid_between(self, start: float, end: float, steps: int,
+                     device: torch.device | str | None = None) -> Tensor:
+        """Eq. 5 with ``N = steps + 1`` points from ``start`` (``sigma_max`` for :meth:`timesteps`) to ``end``
+        (``sigma_min``); the final step to ``sigma = 0`` of Karras's Alg. 1 is the samplers' final denoising."""
         i = torch.linspace(0, 1, steps + 1, dtype=torch.float64, device=device)
-        lo, hi = self.sigma_min ** (1 / self.rho), self.sigma_max ** (1 / self.rho)
+        lo, hi = end ** (1 / self.rho), start ** (1 / self.rho)
         return (hi + i * (lo - hi)) ** self.rho

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from denoisekit.errors import InputError
 from denoisekit.manager import PluginHost
+from denoisekit.previews.by_axes import preview_for
 from denoisekit.records import (
     ComponentRecord,
     DomainRecord,
@@ -49,7 +50,7 @@ def _check_loaded(host: PluginHost, plugin: str) -> Callable[[Path], None]:
 
 def _format_round_trip(fmt: FormatRecord) -> Callable[[Path], None]:
     def check(tmp: Path) -> None:
-        sample = fmt.example()
+        sample = replace(fmt.example(), description="denoisekit conformance check")  # the writer must accept it
         path = tmp / ("example" + (fmt.suffixes[0] if fmt.suffixes else ""))
         fmt.write(sample, path)
         back = fmt.read(path)
@@ -60,6 +61,19 @@ def _format_round_trip(fmt: FormatRecord) -> Callable[[Path], None]:
             np.testing.assert_array_equal(back.array, sample.array)
         else:
             np.testing.assert_allclose(back.array, sample.array, rtol=1e-2, atol=1e-2 * np.ptp(sample.array))
+    return check
+
+
+def _format_preview(fmt: FormatRecord) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        from denoisekit.previews.panels import ImagePanel, LinePanel
+        from denoisekit.report import make_report
+
+        sample = fmt.example()
+        panels = list((fmt.preview or preview_for)(sample))
+        assert panels and all(isinstance(p, (ImagePanel, LinePanel)) for p in panels), f"preview gave {panels!r}"
+        make_report(tmp / "report.png", fmt.name, sample, sample, sample, preview=fmt.preview)
+        assert (tmp / "report.png").stat().st_size > 0
     return check
 
 
@@ -264,7 +278,8 @@ def _record_checks(host: PluginHost, hook: str, record: Record) -> list[Check]:
     key = f"{kind_of(hook)}:{record.key}"
     if isinstance(record, FormatRecord):
         return [Check(f"{key}:round-trip", _format_round_trip(record)),
-                Check(f"{key}:bad-files", _format_bad_files(record))]
+                Check(f"{key}:bad-files", _format_bad_files(record)),
+                Check(f"{key}:preview", _format_preview(record))]
     if isinstance(record, MetricRecord):
         return [Check(f"{key}:sanity", _metric_sanity(record))]
     if isinstance(record, PipelineRecord):

@@ -4,9 +4,10 @@ the loss, atomic resumable checkpoints, and DistributedDataParallel when run und
 The loss is a function ``loss_fn(model, batch, generator) -> scalar tensor``: it owns every random
 draw of a training step (noise levels, noise, masks), taken from ``generator``, so that a step
 depends only on the weights, the batch and the generator state, all of which a checkpoint keeps.
-A self-supervised loss of ``denoisekit.losses`` can be given as it is: it is called as
-``loss(model, y, generator=generator)`` with ``y`` the batch (or its ``"y"`` entry), and its own
-state (Noise2Score's annealing counter) is checkpointed with the rest.
+A self-supervised loss of ``denoisekit.losses`` can be given as it is: it is called through
+:func:`~denoisekit.losses.base.make_loss_fn` (``y`` is the batch or its ``"y"`` entry, and the loss's
+``batch_keys`` bring the rest, e.g. Noise2Noise's ``"y2"``), and its own state (Noise2Score's
+annealing counter) is checkpointed with the rest.
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ def _state_of(loss_fn: Any) -> dict[str, Any] | None:
     return state or None
 
 
+def _step_loss(loss_fn: Any) -> LossFn:
+    """``loss_fn`` as ``(model, batch, generator) -> loss``: a self-supervised loss through the one adapter,
+    :func:`~denoisekit.losses.base.make_loss_fn` (its ``batch_keys``, e.g. Noise2Noise's ``"y2"``, included)."""
+    from denoisekit.losses.base import SelfSupervisedLoss, make_loss_fn
+
+    return make_loss_fn(loss_fn) if isinstance(loss_fn, SelfSupervisedLoss) else loss_fn
+
+
 def _resumable(data: Any) -> bool:
     return hasattr(data, "state_dict") and hasattr(data, "load_state_dict")
 
@@ -100,6 +109,7 @@ class Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.module = DistributedDataParallel(self.model, device_ids=ids)
         self.loss_fn = loss_fn.to(self.device) if isinstance(loss_fn, nn.Module) else loss_fn
+        self._step_loss = _step_loss(self.loss_fn)
         self.optimizer = optimizer(self.model.parameters()) if callable(optimizer) else optimizer
         self.scheduler = scheduler(self.optimizer) if callable(scheduler) else scheduler
         self.ema = None if ema_decay is None else EMA(self.model, ema_decay)
@@ -168,20 +178,12 @@ class Trainer:
                 raise ValueError(f"the training data gave no batch in epoch {self.epoch} (at step {self.step})")
             self.epoch, self.position, skip = self.epoch + 1, 0, 0
 
-    def _loss(self, model: nn.Module, batch: Any) -> torch.Tensor:
-        from denoisekit.losses.base import SelfSupervisedLoss
-
-        if isinstance(self.loss_fn, SelfSupervisedLoss):
-            y = batch["y"] if isinstance(batch, Mapping) else batch
-            return self.loss_fn(model, y, generator=self.generator)
-        return self.loss_fn(model, batch, self.generator)
-
     def _train_step(self, batch: Any) -> torch.Tensor:
         self.module.train()
         self.optimizer.zero_grad(set_to_none=True)
         autocast = contextlib.nullcontext() if self.amp_dtype is None else torch.autocast("cuda", self.amp_dtype)
         with autocast:
-            loss = self._loss(self.module, to_device(batch, self.device))
+            loss = self._step_loss(self.module, to_device(batch, self.device), self.generator)
         self.scaler.scale(loss).backward()
         if self.grad_clip is not None:
             self.scaler.unscale_(self.optimizer)

@@ -11,19 +11,19 @@ FBP's correlated noise about threefold), the initial spatial sigmas 1 pixel.
 The learned sigma maps (sigma_x, sigma_y in pixels, sigma_r in HU, as used, i.e. scaled) are summarised
 in ``ctx.notes["sigma_maps"]`` (run.json: per stage, mean / min / max over all slices) and kept as an
 array (slices, stages, 3, H / patch, W / patch) (one value per patch, as predicted) in
-``meta["extra_outputs"]["sigma_maps"]``, which the runner writes as ``<input stem>.sigma_maps.npy``.
+the result's ``extras["sigma_maps"]``, which the runner writes as ``<input stem>.sigma_maps.npy``.
 The scales chosen by ``strength=sure`` are listed per slice in ``ctx.notes["sure_scales"]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 
+from denoisekit.api import PipelineResult
 from denoisekit.errors import UserError
 from denoisekit.image.selfsup_pipeline import mad_sigma
 from denoisekit.pipeline import RunContext
@@ -71,7 +71,7 @@ class Filter2NoisePipeline:
 
     name = "filter2noise"
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         low, high = window(config)
         search = strength_search(config, low, high) if config["strength"] == "sure" else None
         maps: list[np.ndarray] = []
@@ -108,4 +108,4 @@ class Filter2NoisePipeline:
             description += " SURE"
         result = with_description(result, f"{description} sigma_scale={config['sigma_scale']:g} "
                                           f"range_scale={config['range_scale']:g}")
-        return replace(result, meta={**result.meta, "extra_outputs": {"sigma_maps": stacked}})
+        return PipelineResult(result, extras={"sigma_maps": stacked})

@@ -3,8 +3,8 @@
 Every CT denoising pipeline works on one 2-D slice at a time, scaled from HU to about [0, 1] by a window:
 x = (HU - window_low) / (window_high - window_low), not clipped, so values outside the window pass through
 the method and come back unchanged in scale. Volumes and series (and any array with axes beyond H and W)
-are processed slice by slice, each slice fitted zero-shot on its own with the run's seed, with a progress
-bar over the slices.
+are processed slice by slice, each slice fitted zero-shot on its own from ``ctx.generator(i)`` (the run's seed
+plus the slice's index: the core's rule for every per-slice pipeline), with a progress bar over the slices.
 """
 
 from __future__ import annotations
@@ -16,12 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError, UserError
-from denoisekit.pipeline import RunContext
-from denoisekit.records import Option
-from denoisekit.sample import Sample
-
-DESCRIPTION_KEY = "description"  # the meta key the DICOM writer appends to SeriesDescription
+from denoisekit.api import InputError, Option, RunContext, Sample, UserError, as_stack, for_each_slice
 
 WINDOW_OPTIONS = (
     Option(name="window_low", default=-1024.0, minimum=-10000.0, maximum=10000.0,
@@ -54,31 +49,21 @@ def to_hu(x: np.ndarray, low: float, high: float) -> np.ndarray:
 def denoise_slices(sample: Sample, name: str, min_side: int, ctx: RunContext, fn: SliceFn) -> Sample:
     """Apply ``fn(slice_hu (H, W) float32, slice_ctx) -> (H, W)`` to every 2-D slice of ``sample``.
 
-    Each slice gets its own :class:`RunContext` (same device and seed; progress bars only when there is
-    one slice, the slices' bar otherwise) whose stage timings are added to ``ctx``'s. The result has the
-    input's shape and axes, float32 (HU).
+    The slices go through the core's :func:`~denoisekit.api.for_each_slice`: slice ``i`` gets its own
+    :class:`RunContext` seeded ``ctx.seed + i`` (progress bars only when there is one slice, the slices' bar
+    otherwise) whose stage timings are added to ``ctx``'s. The result has the input's shape and axes, float32 (HU).
     """
-    from denoisekit.image.slices import as_stack
-
     where = sample.path or Path("<input>")
     stack = as_stack(sample, name)
-    n, c, h, w = stack.slices.shape
+    n, c, h, w = stack.array.shape
     if min(h, w) < min_side:
         raise InputError(where, f"{name} needs slices of at least {min_side}x{min_side} pixels, got {h}x{w}")
-    flat = stack.slices.reshape(n * c, h, w)
-    out = np.empty_like(flat)
-    single = len(flat) == 1
-    indices = range(len(flat)) if single else ctx.progress(range(len(flat)), f"{name}: slices", total=len(flat))
-    for i in indices:
-        inner = RunContext(device=ctx.device, seed=ctx.seed, show_progress=ctx.show_progress and single)
-        out[i] = fn(flat[i], inner)
-        for stage, seconds in inner.timings.items():
-            ctx.timings[stage] = ctx.timings.get(stage, 0.0) + seconds
-    ctx.notes["slices"] = len(flat)
-    result = stack.restore(out.reshape(n, c, h, w), sample, clip=False)
+    out = for_each_slice(ctx, stack.array.reshape(n * c, h, w), fn, f"{name}: slices")
+    ctx.notes["slices"] = n * c
+    result = stack.restore(out.astype(np.float32, copy=False).reshape(n, c, h, w), sample)
     return replace(result, array=result.array.astype(np.float32, copy=False))
 
 
 def with_description(sample: Sample, text: str) -> Sample:
-    """``sample`` with ``meta["description"]`` set (what the DICOM writer adds to SeriesDescription)."""
-    return replace(sample, meta={**sample.meta, DESCRIPTION_KEY: text})
+    """``sample`` with ``description`` set (what the DICOM writer adds to SeriesDescription)."""
+    return replace(sample, description=text)

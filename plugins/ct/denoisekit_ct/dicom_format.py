@@ -14,7 +14,7 @@ Writing: every header is written back unchanged except: the pixel data, re-encod
 slice's own slope and intercept to the stored dtype (integers rounded, clipped to BitsStored;
 float pixel data kept float), uncompressed (Explicit VR Little Endian); a new SOPInstanceUID; a
 new SeriesInstanceUID (one per written slice or series, the same for all its slices); ImageType
-DERIVED; SeriesDescription = the original one plus ``meta["description"]``, the short text a
+DERIVED; SeriesDescription = the original one plus ``Sample.description``, the short text a
 pipeline sets to say what it did (for example ``"filter2noise sigma_scale=1"``; ``"processed by
 denoisekit"`` when absent), cut to 64 characters. Geometry tags (ImagePositionPatient,
 ImageOrientationPatient, PixelSpacing, SliceThickness) are kept. A series is written as a folder
@@ -39,12 +39,10 @@ from typing import Any
 import numpy as np
 
 from denoisekit.errors import InputError, check_file, reason
-from denoisekit.report import DISPLAY_WINDOW
 from denoisekit.sample import Sample
 
 CT_DATA_RANGE = 400.0
 REPORT_WINDOW = (-160.0, 240.0)  # report.png shows the window of ct_psnr / ct_ssim (RED-CNN convention)
-DESCRIPTION_KEY = "description"
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 _LO_MAX = 64
 _FLOAT_PIXELS = {"FloatPixelData": "<f4", "DoubleFloatPixelData": "<f8"}
@@ -201,7 +199,7 @@ def read_dataset(path: Path) -> tuple[Any, np.ndarray]:
 def read_dicom(path: Path) -> Sample:
     """One CT slice (``.dcm``) -> HU, axes ``HW``."""
     ds, hu = read_dataset(Path(path))
-    return Sample(hu, "HW", "dicom", {"dataset": ds, DISPLAY_WINDOW: REPORT_WINDOW}, CT_DATA_RANGE, Path(path))
+    return Sample(hu, "HW", "dicom", {"dataset": ds}, CT_DATA_RANGE, Path(path), display_window=REPORT_WINDOW)
 
 
 def _position(path: Path, ds: Any) -> float | None:
@@ -325,9 +323,8 @@ def read_dicom_series(folder: Path) -> Sample:
                                  f"e.g. {first} and {second}): one series per folder")
     order = _slice_order(folder, files, datasets)
     array = np.stack([slices[i] for i in order])
-    meta = {"datasets": [datasets[i] for i in order], "files": [files[i].name for i in order],
-            DISPLAY_WINDOW: REPORT_WINDOW}
-    return Sample(array, "DHW", "dicom-series", meta, CT_DATA_RANGE, folder)
+    meta = {"datasets": [datasets[i] for i in order], "files": [files[i].name for i in order]}
+    return Sample(array, "DHW", "dicom-series", meta, CT_DATA_RANGE, folder, display_window=REPORT_WINDOW)
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -375,8 +372,8 @@ def _stored_dtype(ds: Any) -> tuple[np.dtype, float, float]:
     return dtype, 0, 2**bits_stored - 1
 
 
-def _description(original: Any, meta: dict[str, Any]) -> str:
-    done = str(meta.get(DESCRIPTION_KEY) or "processed by denoisekit")
+def _description(original: Any, sample: Sample) -> str:
+    done = sample.description or "processed by denoisekit"
     original = str(original or "").strip()
     text = f"{original} - {done}" if original else done
     return text[:_LO_MAX]
@@ -432,7 +429,7 @@ def write_dicom(sample: Sample, path: Path) -> None:
     if hu.ndim != 2:
         raise ValueError(f"the dicom format writes one 2-D slice, got shape {hu.shape}")
     ds = sample.meta.get("dataset") or new_ct_dataset(hu.shape)
-    out = encode_slice(ds, hu, generate_uid(), _description(ds.get("SeriesDescription"), sample.meta))
+    out = encode_slice(ds, hu, generate_uid(), _description(ds.get("SeriesDescription"), sample))
     out.save_as(Path(path), enforce_file_format=True)
 
 
@@ -452,7 +449,7 @@ def write_dicom_series(sample: Sample, path: Path) -> None:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=False)
     series_uid = generate_uid()
-    description = _description(datasets[0].get("SeriesDescription"), sample.meta)
+    description = _description(datasets[0].get("SeriesDescription"), sample)
     for ds, hu, name in zip(datasets, volume, files, strict=True):
         encode_slice(ds, hu, series_uid, description).save_as(folder / name, enforce_file_format=True)
 

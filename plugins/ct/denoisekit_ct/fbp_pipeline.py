@@ -77,9 +77,9 @@ class FBPPipeline:
                                  f"{detectors} bins of {geometry.detector_spacing:g}, "
                                  f"image {geometry.image_shape[0]}^2 of pixel {geometry.pixel_size:g}")
         array = np.stack(images) if sample.axes == "DHW" else images[0]
-        meta = {**{k: v for k, v in sample.meta.items() if k != "dtype"}, "dtype": "<f4",
-                "description": f"FBP ({config['filter']}, {geometry.kind})"}
-        return Sample(array.astype(np.float32), sample.axes, sample.format, meta, None, sample.path)
+        meta = {**{k: v for k, v in sample.meta.items() if k != "dtype"}, "dtype": "<f4"}
+        return Sample(array.astype(np.float32), sample.axes, sample.format, meta, None, sample.path,
+                      description=f"FBP ({config['filter']}, {geometry.kind})")
 
 
 def build_fbp_sample(directory: Path) -> DemoInputs:

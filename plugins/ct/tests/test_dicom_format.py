@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,8 @@ def test_real_slice_reads_in_hu_and_round_trips(head_ct, tmp_path):
     ds = sample.meta["dataset"]
     assert ds.RescaleIntercept == -1024 and sample.array.min() == -3024  # outside the field of view
     assert float(np.median(sample.array[200:300, 200:300])) == pytest.approx(35, abs=15)  # brain tissue
-    assert sample.meta["display_window"] == (-160.0, 240.0)  # report.png shows the metrics' HU window
-    sample.meta["description"] = "filter2noise sigma_scale=1"
+    assert sample.display_window == (-160.0, 240.0)  # report.png shows the metrics' HU window
+    sample = replace(sample, description="filter2noise sigma_scale=1")
     write_dicom(sample, tmp_path / "out.dcm")
     back = read_dicom(tmp_path / "out.dcm")
     np.testing.assert_array_equal(back.array, sample.array)
@@ -120,7 +121,7 @@ def test_series_sorted_by_position_and_written_as_a_new_series(tmp_path):
     sample = read_dicom_series(folder)
     assert sample.axes == "DHW" and sample.array.shape == (4, 8, 8)
     np.testing.assert_array_equal(sample.array[:, 0, 0], np.array([0, 25, 50, 75]) - 1024)
-    sample.meta["description"] = "denoised"
+    sample = replace(sample, description="denoised")
     write_dicom_series(sample.with_array(sample.array + 1), tmp_path / "out")
     back = read_dicom_series(tmp_path / "out")
     np.testing.assert_array_equal(back.array, sample.array + 1)

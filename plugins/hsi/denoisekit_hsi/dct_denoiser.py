@@ -5,12 +5,14 @@ Stage 1 hard-thresholds the DCT coefficients of every overlapping p x p patch at
 stage 2 applies the empirical Wiener shrinkage |P|^2 / (|P|^2 + sigma^2) with the stage-1 result P as
 pilot, as BM3D's second step does (Dabov et al., IEEE TIP 16(8), 2007, Sec. III-B) but without block
 matching. Patches are aggregated with BM3D's weights (1 / number of kept coefficients, 1 / sum of
-squared Wiener gains). All patches of an image are processed at once with ``unfold``/``fold``.
+squared Wiener gains). The patches are processed with ``unfold``/``fold`` in strips of rows (of some
+8 MB of coefficients), so a large image needs little more memory than a small one.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -24,15 +26,43 @@ def dct_matrix(p: int, device: torch.device | None = None, dtype: torch.dtype = 
     return m.to(device=device, dtype=dtype)
 
 
+PATCH_VALUES = 1 << 21  # DCT coefficients (8 MB in float32) handled at a time: the patches go in strips of rows
+
+
 def _patches(x: torch.Tensor, p: int) -> torch.Tensor:
     """(L, p, p) all overlapping patches of a padded 2-D image."""
     return F.unfold(x[None, None], p).squeeze(0).T.reshape(-1, p, p)
 
 
-def _aggregate(patches: torch.Tensor, weights: torch.Tensor, size: tuple[int, int], p: int) -> torch.Tensor:
-    cols = (patches * weights[:, None, None]).reshape(-1, p * p).T[None]
-    num = F.fold(cols, size, p)[0, 0]
-    den = F.fold(weights.expand(p * p, -1)[None], size, p)[0, 0]
+def _strips(height: int, width: int, p: int) -> Iterator[slice]:
+    """Image rows of consecutive strips of patch rows (each strip's patches hold at most :data:`PATCH_VALUES`
+    coefficients, and neighbouring strips share p - 1 image rows)."""
+    origins = height - p + 1
+    step = max(1, PATCH_VALUES // ((width - p + 1) * p * p))
+    for start in range(0, origins, step):
+        yield slice(start, min(start + step, origins) + p - 1)
+
+
+def _shrink(yp: torch.Tensor, pilot: torch.Tensor | None, sigma: float, p: int, threshold: float) -> torch.Tensor:
+    """One stage over the padded image ``yp``: hard thresholding (``pilot`` None) or Wiener shrinkage with the
+    ``pilot`` estimate, strip by strip; the patches' weighted sum and weights are accumulated over the strips,
+    then divided (BM3D's aggregation)."""
+    d = dct_matrix(p, yp.device, yp.dtype)
+    num, den = torch.zeros_like(yp), torch.zeros_like(yp)
+    for rows in _strips(yp.shape[0], yp.shape[1], p):
+        coeffs = d @ _patches(yp[rows], p) @ d.T
+        if pilot is None:
+            keep = coeffs.abs() > threshold * sigma
+            keep[:, 0, 0] = True
+            shrunk, weights = coeffs * keep, 1.0 / keep.sum(dim=(1, 2)).to(yp.dtype)
+        else:
+            guide = (d @ _patches(pilot[rows], p) @ d.T).square()
+            gain = guide / (guide + sigma**2)
+            shrunk, weights = gain * coeffs, 1.0 / gain.square().sum(dim=(1, 2)).clamp(min=1e-12)
+        size = (rows.stop - rows.start, yp.shape[1])
+        cols = ((d.T @ shrunk @ d) * weights[:, None, None]).reshape(-1, p * p).T[None]
+        num[rows] += F.fold(cols, size, p)[0, 0]
+        den[rows] += F.fold(weights.expand(p * p, -1)[None], size, p)[0, 0]
     return num / den
 
 
@@ -40,17 +70,9 @@ def _denoise_one(y: torch.Tensor, sigma: float, p: int, threshold: float, wiener
     h, w = y.shape
     pad = p - 1
     yp = F.pad(y[None, None], (pad, pad, pad, pad), mode="reflect")[0, 0]
-    size = (yp.shape[0], yp.shape[1])
-    d = dct_matrix(p, y.device, y.dtype)
-    coeffs = d @ _patches(yp, p) @ d.T
-    keep = coeffs.abs() > threshold * sigma
-    keep[:, 0, 0] = True
-    basic = coeffs * keep
-    est = _aggregate(d.T @ basic @ d, 1.0 / keep.sum(dim=(1, 2)).to(y.dtype), size, p)
+    est = _shrink(yp, None, sigma, p, threshold)
     if wiener:
-        pilot = d @ _patches(est, p) @ d.T
-        gain = pilot.square() / (pilot.square() + sigma**2)
-        est = _aggregate(d.T @ (gain * coeffs) @ d, 1.0 / gain.square().sum(dim=(1, 2)).clamp(min=1e-12), size, p)
+        est = _shrink(yp, est, sigma, p, threshold)
     return est[pad:pad + h, pad:pad + w]
 
 

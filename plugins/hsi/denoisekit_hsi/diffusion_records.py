@@ -84,7 +84,8 @@ DIFFUSION3D_OPTIONS = (
 )
 
 TRAINING_OPTIONS = (
-    Option(name="steps", default=5000, minimum=1, help="optimiser steps (a total: a resumed run stops there too)"),
+    Option(name="steps", default=5000, minimum=1, maximum=1_000_000,
+           help="optimiser steps (a total: a resumed run stops there too)"),
     Option(name="batch", default=8, minimum=1, maximum=4096, help="patches per step"),
     Option(name="lr", default=1e-3, minimum=1e-7, maximum=1.0, help="Adam learning rate"),
     Option(name="width", default=4, minimum=2, maximum=256,
@@ -97,7 +98,7 @@ TRAINING_OPTIONS = (
     Option(name="sigma_max", default=0.5, minimum=0.01, maximum=10.0,
            help="largest noise level learnt, as a standard deviation on cubes scaled to [0, 1]"),
     Option(name="ema", default=0.999, minimum=0.0, maximum=0.99999, help="decay of the weights' moving average"),
-    Option(name="checkpoint_every", default=500, minimum=1, help="steps between checkpoints"),
+    Option(name="checkpoint_every", default=500, minimum=1, maximum=1_000_000, help="steps between checkpoints"),
 )
 TRAINING_TEST_CONFIG = {"steps": 4, "batch": 2, "width": 2, "levels": 2, "patch": 8, "band_window": 4,
                         "checkpoint_every": 2}

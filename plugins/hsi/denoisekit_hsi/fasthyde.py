@@ -21,15 +21,20 @@ from denoisekit_hsi.dct_denoiser import dct_denoise
 from denoisekit_hsi.hysime import band_noise_std_gram, hysime_gram
 
 T = TypeVar("T")
+CHUNK_VALUES = 1 << 22  # float64 work on the cube goes this many values (32 MB) at a time
+
+
+def _row_chunks(h: int, w: int, b: int, rows: int) -> Iterator[slice]:
+    """Row slices of ``rows`` rows, or (``rows`` = 0) of as many rows as hold :data:`CHUNK_VALUES` values."""
+    step = rows if rows > 0 else max(1, CHUNK_VALUES // (w * b))
+    for start in range(0, h, step):
+        yield slice(start, min(start + step, h))
 
 
 def _row_blocks(cube: torch.Tensor | np.ndarray, rows: int,
                 device: torch.device) -> Iterator[tuple[slice, torch.Tensor]]:
-    """(row slice, float32 block (rows, W, B) on ``device``); the whole cube when ``rows`` is 0."""
-    h = cube.shape[0]
-    step = rows if rows > 0 else h
-    for start in range(0, h, step):
-        part = slice(start, min(start + step, h))
+    """(row slice, float32 block (rows, W, B) on ``device``) over the cube, see :func:`_row_chunks`."""
+    for part in _row_chunks(*cube.shape, rows):
         block = cube[part]
         if isinstance(block, np.ndarray):
             block = torch.from_numpy(np.ascontiguousarray(block, dtype=np.float32))
@@ -42,16 +47,22 @@ def fasthyde(cube: torch.Tensor | np.ndarray, k: int = 0, iid: bool = False, pat
              sigma: torch.Tensor | None = None, rows: int = 0,
              device: torch.device | str | None = None) -> torch.Tensor | np.ndarray:
     """Denoise ``cube`` (H, W, B): a tensor (computed on its device, returns a tensor) or a numpy array /
-    memmap (read ``rows`` rows at a time onto ``device``, returns a float32 array).
+    memmap (returns a float32 array; with ``rows`` > 0 read ``rows`` rows at a time onto ``device``, with
+    ``rows`` = 0 moved whole to ``device``, without a copy when it is a C-ordered float32 array and the
+    device is the CPU).
 
     ``k`` = 0 lets HySime pick the subspace dimension; ``iid`` assumes one noise level for every band (no
     whitening); ``sigma`` (B,) overrides the multiple-regression noise estimate. ``info`` (if given)
-    receives the subspace dimension and the noise estimates.
+    receives the subspace dimension and the noise estimates. Besides the input and the output, the memory
+    used is the k eigen-images and a few chunks of rows and of DCT patches.
     """
     h, w, b = cube.shape
     device = torch.device(device) if device is not None else (
         cube.device if isinstance(cube, torch.Tensor) else torch.device("cpu"))
-    dtype = cube.dtype if isinstance(cube, torch.Tensor) else torch.float32
+    as_array = isinstance(cube, np.ndarray)
+    if as_array and rows == 0:
+        cube = torch.from_numpy(np.ascontiguousarray(cube, dtype=np.float32)).to(device)
+    dtype = torch.float32 if as_array else cube.dtype
     gram = torch.zeros(b, b, dtype=torch.float64, device=device)
     for _, block in _row_blocks(cube, rows, device):
         y = block.reshape(-1, b).double()
@@ -70,11 +81,9 @@ def fasthyde(cube: torch.Tensor | np.ndarray, k: int = 0, iid: bool = False, pat
     if info is not None:
         info.update(subspace_dimension=basis.shape[1], noise_std_mean=float(sig.mean()),
                     noise_std_min=float(sig.min()), noise_std_max=float(sig.max()))
-    out: torch.Tensor | np.ndarray = (torch.empty(h, w, b, device=device, dtype=dtype)
-                                      if isinstance(cube, torch.Tensor) else np.empty((h, w, b), np.float32))
-    step = rows if rows > 0 else h
-    for start in range(0, h, step):
-        part = slice(start, min(start + step, h))
+    out: torch.Tensor | np.ndarray = (np.empty((h, w, b), np.float32) if as_array
+                                      else torch.empty(h, w, b, device=device, dtype=dtype))
+    for part in _row_chunks(h, w, b, rows):
         x = ((basis @ denoised[:, part].reshape(basis.shape[1], -1)) * sig[:, None]).T.reshape(-1, w, b)
-        out[part] = x.to(dtype) if isinstance(out, torch.Tensor) else x.cpu().numpy()
+        out[part] = x.cpu().numpy() if as_array else x.to(dtype)
     return out

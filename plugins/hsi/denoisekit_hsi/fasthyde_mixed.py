@@ -24,11 +24,11 @@ from typing import TypeVar
 
 import torch
 
+from denoisekit.api import mad_std
 from denoisekit_hsi.dct_denoiser import dct_denoise
 from denoisekit_hsi.hysime import band_noise_std, hysime
 
 T = TypeVar("T")
-MAD_TO_STD = 1.4826
 MEDIAN_STD_FACTOR = 1.2533  # std of a sample median / std of a sample mean, Gaussian data
 _CHUNK = 1 << 16  # pixels per batched solve
 
@@ -99,8 +99,7 @@ def fasthyde_mixed(cube: torch.Tensor, iterations: int = 4, kappa: float = 3.5, 
         if destripe:
             offsets = column_offsets(residual, missing.reshape(h, w, b), sigma)
         residual = (residual - offsets).reshape(-1, b)
-        sigma = (MAD_TO_STD * torch.where(missing, torch.nan, residual).abs().nanmedian(dim=0).values
-                 ).nan_to_num(floor).clamp(min=floor)
+        sigma = mad_std(torch.where(missing, torch.nan, residual), dim=0).nan_to_num(floor).clamp(min=floor)
         missing = stuck | (residual.abs() > kappa * sigma)
         filled = torch.where(missing, x, destriped)
     if info is not None:

@@ -24,6 +24,7 @@ import numpy as np
 from denoisekit.errors import InputError, check_file, reason
 from denoisekit.image.formats import to_dtype
 from denoisekit.sample import Sample
+from denoisekit_hsi.cube_layout import nonfinite_bands
 
 INTERLEAVES = ("bsq", "bil", "bip")
 MAT_VARIABLE_ENV = "DENOISEKIT_HSI_MAT_VARIABLE"
@@ -31,6 +32,7 @@ V73_THRESHOLD = 2**31 - 1  # MAT v5 stores at most 2 GB per variable
 _HEADER_FIELDS_SET_BY_WRITER = ("lines", "samples", "bands", "header offset", "data type", "interleave",
                                 "byte order", "file type", "description")
 WAVELENGTH_KEYS = ("wavelength", "wavelengths", "wl", "bands_nm", "bands")  # "bands": ICVL's .mat files
+WRITE_VALUES = 1 << 22  # values an ENVI writer converts and writes at a time
 _SMALL_VARIABLE = 100_000  # other .mat variables up to this many elements are kept and written back
 
 
@@ -45,21 +47,19 @@ def _floats(values: Any) -> list[float] | None:
         return None
 
 
-def check_cube(path: Path, cube: np.ndarray, block: int = 16) -> None:
-    """Refuse what no pipeline can denoise: not 3-D, one band, non-numeric, NaN/Inf bands (read by band
-    blocks, so a memory-mapped cube is not loaded at once)."""
+def check_cube(path: Path, cube: np.ndarray) -> None:
+    """Refuse what no pipeline can denoise: not 3-D, one band, non-numeric, NaN/Inf bands (read in chunks of
+    rows, so a memory-mapped cube is not loaded at once)."""
     if cube.ndim != 3:
         raise InputError(path, f"expected a 3-D cube (rows, columns, bands), got shape {cube.shape}")
     if cube.shape[2] < 2:
         raise InputError(path, f"a hyperspectral cube needs at least 2 bands, got {cube.shape[2]}")
     if cube.dtype.kind not in "iuf":
         raise InputError(path, f"unsupported data type {cube.dtype} (expected integer or float)")
-    if cube.dtype.kind == "f":
-        bad = [b for start in range(0, cube.shape[2], block)
-               for b in start + np.flatnonzero(~np.isfinite(cube[:, :, start:start + block]).all(axis=(0, 1)))]
-        if bad:
-            listed = ", ".join(str(int(b)) for b in bad[:8]) + (", ..." if len(bad) > 8 else "")
-            raise InputError(path, f"NaN or Inf values in {len(bad)} band(s) (0-based: {listed})")
+    bad = nonfinite_bands(cube, band_axis=2)
+    if bad:
+        listed = ", ".join(str(b) for b in bad[:8]) + (", ..." if len(bad) > 8 else "")
+        raise InputError(path, f"NaN or Inf values in {len(bad)} band(s) (0-based: {listed})")
 
 
 # -- ENVI ----------------------------------------------------------------------------------------
@@ -146,9 +146,9 @@ def read_envi(path: Path) -> Sample:
     return Sample(cube, "HWC", "envi", meta, None, path)
 
 
-def _description(meta: Mapping[str, Any]) -> str:
-    old = str(meta.get("envi_header", {}).get("description", "")).strip().strip("{}").strip()
-    note = meta.get("processing")
+def _description(sample: Sample) -> str:
+    old = str(sample.meta.get("envi_header", {}).get("description", "")).strip().strip("{}").strip()
+    note = sample.description
     parts = [p for p in (old, f"denoisekit: {note}" if note else "") if p]
     return "; ".join(parts) or "written by denoisekit-hsi"
 
@@ -164,10 +164,41 @@ def write_envi(sample: Sample, path: Path) -> None:
     for key in ("wavelength", "fwhm"):
         if meta.get(key) is not None:
             metadata[key] = [f"{v:g}" for v in meta[key]]
-    metadata["description"] = _description(meta)
-    array = to_dtype(np.asarray(sample.array), np.dtype(meta.get("dtype", sample.array.dtype)).newbyteorder("="))
-    envi.save_image(str(path), array, metadata=metadata, interleave=meta.get("interleave", "bsq"),
-                    byteorder=int(meta.get("byte_order", 0)), ext=".img", force=True)
+    metadata["description"] = _description(sample)
+    cube = sample.array if sample.array.ndim == 3 else sample.array[:, :, None]
+    dtype = np.dtype(meta.get("dtype", cube.dtype)).newbyteorder("=")
+    interleave, byte_order = meta.get("interleave", "bsq"), int(meta.get("byte_order", 0))
+    metadata.update({"lines": cube.shape[0], "samples": cube.shape[1], "bands": cube.shape[2], "header offset": 0,
+                     "data type": envi.dtype_to_envi[dtype.char], "interleave": interleave, "byte order": byte_order,
+                     "file type": "ENVI Standard"})
+    envi.write_envi_header(str(path), metadata)
+    stored = dtype.newbyteorder(">" if byte_order else "<")
+    with open(path.with_suffix(".img"), "wb") as f:
+        for block in _file_order_blocks(cube, interleave):
+            f.write(to_dtype(np.asarray(block), dtype).astype(stored, copy=False).tobytes())
+
+
+def _file_order_blocks(cube: np.ndarray, interleave: str) -> Iterator[np.ndarray]:
+    """Consecutive pieces of the (rows, columns, bands) ``cube`` in the file order of ``interleave``, each about
+    :data:`WRITE_VALUES` values, so that writing a cube copies a few MB at a time rather than the whole cube."""
+    h, w, b = cube.shape
+    if interleave == "bsq":
+        step = max(1, WRITE_VALUES // (h * w))
+        for start in range(0, b, step):
+            yield cube[:, :, start:start + step].transpose(2, 0, 1)
+        return
+    step = max(1, WRITE_VALUES // (w * b))
+    for start in range(0, h, step):
+        rows = cube[start:start + step]
+        yield rows if interleave == "bip" else rows.transpose(0, 2, 1)
+
+
+def preview_cube(sample: Sample) -> list[Any]:
+    """report.png of an ENVI or .mat cube: the core's cube preview, the RGB bands chosen by the
+    header's wavelengths when it has them."""
+    from denoisekit.api import cube_preview
+
+    return cube_preview(sample, wavelengths=sample.meta.get("wavelength"))
 
 
 def example_envi() -> Sample:

@@ -19,20 +19,12 @@ from typing import TypeVar
 
 import torch
 
+from denoisekit.api import estimate_sigma, mad_std
 from denoisekit_hsi.fasthyde import fasthyde
 from denoisekit_hsi.fasthyde_mixed import stuck_value_mask
 from denoisekit_hsi.hyres import hyres
 
 T = TypeVar("T")
-MAD_TO_STD = 1.4826
-
-
-def finest_diagonal_std(cube: torch.Tensor) -> torch.Tensor:
-    """(B,) noise std per band from the finest diagonal Haar coefficients (Donoho's MAD rule)."""
-    h, w = cube.shape[0] // 2 * 2, cube.shape[1] // 2 * 2
-    c = cube[:h, :w]
-    diag = (c[0::2, 0::2] - c[0::2, 1::2] - c[1::2, 0::2] + c[1::2, 1::2]) / 2
-    return (MAD_TO_STD * diag.reshape(-1, cube.shape[-1]).abs().median(dim=0).values).clamp(min=1e-6)
 
 
 def hyminor(cube: torch.Tensor, iterations: int = 1, kappa: float = 3.0, denoiser: str = "hyres",
@@ -49,7 +41,7 @@ def hyminor(cube: torch.Tensor, iterations: int = 1, kappa: float = 3.0, denoise
     stuck = stuck_value_mask(cube)
     band_median = torch.where(stuck, torch.nan, cube).reshape(-1, b).nanmedian(dim=0).values.nan_to_num()
     filled = torch.where(stuck, band_median, cube)
-    sigma = finest_diagonal_std(filled)
+    sigma = estimate_sigma(filled, spatial_axes=(0, 1), per=(2,)).to(cube.dtype).clamp(min=1e-6)
     x = denoise(filled, sigma)
     sparse = torch.where(stuck, cube - band_median, 0.0)
     steps = range(iterations)
@@ -57,7 +49,7 @@ def hyminor(cube: torch.Tensor, iterations: int = 1, kappa: float = 3.0, denoise
         residual = cube - x
         sparse = torch.where(stuck, residual, residual.sign() * (residual.abs() - kappa * sigma).clamp(min=0))
         rest = torch.where(stuck, torch.nan, residual - sparse).reshape(-1, b)
-        sigma = (MAD_TO_STD * rest.abs().nanmedian(dim=0).values).nan_to_num(1e-6).clamp(min=1e-6)
+        sigma = mad_std(rest, dim=0).nan_to_num(1e-6).clamp(min=1e-6)
         x = denoise(cube - sparse, sigma)
     if info is not None:
         info.update(sparse_fraction=float((sparse != 0).float().mean()), stuck_fraction=float(stuck.float().mean()),

@@ -47,10 +47,10 @@ DOMAINS = [DomainRecord(
 FORMATS = [
     FormatRecord(name="envi", summary="ENVI .hdr + binary (bsq/bil/bip, memory-mapped, wavelengths kept; SPy)",
                  suffixes=(".hdr",), read=lazy(f"{_PKG}.formats:read_envi"), write=lazy(f"{_PKG}.formats:write_envi"),
-                 example=lazy(f"{_PKG}.formats:example_envi")),
+                 example=lazy(f"{_PKG}.formats:example_envi"), preview=lazy(f"{_PKG}.formats:preview_cube")),
     FormatRecord(name="mat", summary="MATLAB .mat v5 (scipy) or v7.3 (h5py) holding a 3-D cube",
                  suffixes=(".mat",), read=lazy(f"{_PKG}.formats:read_mat"), write=lazy(f"{_PKG}.formats:write_mat"),
-                 example=lazy(f"{_PKG}.formats:example_mat")),
+                 example=lazy(f"{_PKG}.formats:example_mat"), preview=lazy(f"{_PKG}.formats:preview_cube")),
 ]
 
 METRICS = [
@@ -75,14 +75,15 @@ NOISE_MODELS = [NoiseModelRecord(
 
 FASTHYDE_OPTIONS = (
     Option(name="k", default=0, minimum=0, maximum=1000,
-           help="subspace dimension; 0 lets HySime choose it (minimum mean-squared error)"),
+           help="subspace dimension; 0 lets HySime choose it (minimum mean-squared error); more than the bands "
+                "is an error"),
     Option(name="iid", default=False,
            help="assume one noise level for all bands (FastHyDe's i.i.d. mode); false whitens per band"),
     Option(name="patch", default=8, minimum=2, maximum=32, help="side of the DCT patches of the eigen-image denoiser"),
     Option(name="threshold", default=2.7, minimum=0.0, maximum=10.0,
            help="hard threshold of the first DCT stage, in noise standard deviations"),
     Option(name="wiener", default=True, help="run the second (empirical Wiener) DCT stage"),
-    Option(name="rows", default=0, minimum=0,
+    Option(name="rows", default=0, minimum=0, maximum=1_000_000,
            help="0: the whole cube on the device; N: stream the (memory-mapped) cube in blocks of N rows "
                 "(only the eigen-images and the output are held whole)"),
 )
@@ -92,7 +93,7 @@ FASTHYDE_MIXED_OPTIONS = (
     Option(name="kappa", default=3.5, minimum=1.0, maximum=20.0,
            help="a residual above kappa noise standard deviations marks an entry as an outlier"),
     Option(name="k", default=0, minimum=0, maximum=1000,
-           help="subspace dimension; 0 lets HySime choose it"),
+           help="subspace dimension; 0 lets HySime choose it; more than the bands is an error"),
     Option(name="min_fraction", default=0.01, minimum=0.0, maximum=1.0,
            help="an exact value repeated in more than this fraction of a band's pixels is stuck (impulse, dead line)"),
     Option(name="destripe", default=True, help="remove significant per-column offsets (stripes)"),

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.errors import InputError
+from denoisekit.errors import UserError
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
-from denoisekit_hsi.cube_layout import as_cube
+from denoisekit_hsi.cube_layout import bands_last
 from denoisekit_hsi.fasthyde import fasthyde
 from denoisekit_hsi.fasthyde_mixed import fasthyde_mixed
 from denoisekit_hsi.hyminor import hyminor
@@ -22,42 +22,40 @@ from denoisekit_hsi.hyres import hyres
 
 
 def cube_of(sample: Sample, ctx: RunContext) -> torch.Tensor:
-    """The sample's cube as a float32 (H, W, B) tensor on the run's device, checked by :func:`as_cube`."""
-    bands_first = as_cube(sample, "this pipeline").data
-    return torch.from_numpy(bands_first).permute(1, 2, 0).contiguous().to(ctx.device)
+    """The sample's cube as a new float32 (H, W, B) tensor on the run's device (one copy, which the pipeline may
+    change), checked by :func:`bands_last`."""
+    cube = bands_last(sample, "this pipeline")
+    return torch.from_numpy(np.array(cube, dtype=np.float32, order="C")).to(ctx.device)
 
 
 def output_of(sample: Sample, cube: torch.Tensor, processing: str) -> Sample:
-    """``cube`` back in the sample's axis order, with a note for the output header's description."""
+    """``cube`` back in the sample's axis order, with ``processing`` as the output's description."""
     array = cube.detach().cpu().numpy()
     if "C" in sample.axes:
         array = np.moveaxis(array, -1, sample.axes.index("C"))
-    return replace(sample, array=array, meta={**sample.meta, "processing": processing})
+    return replace(sample, array=array, description=processing)
 
 
 def _describe(name: str, config: Mapping[str, Any]) -> str:
     return f"{name} (" + ", ".join(f"{k}={v}" for k, v in config.items()) + ")"
 
 
-def _bands_last(sample: Sample) -> np.ndarray:
-    """The sample's array (a memmap stays a memmap) viewed as (H, W, B), checked like :func:`cube_of`."""
-    array = sample.array
-    if array.ndim != 3:
-        raise InputError(sample.path or "input", f"expected a 3-D cube (rows, columns, bands), got shape {array.shape}")
-    return np.moveaxis(array, sample.axes.index("C"), -1) if "C" in sample.axes else array
+def check_subspace(sample: Sample, k: int, bands: int) -> None:
+    """A UserError when the subspace dimension ``k`` exceeds the cube's bands (it would be cut to ``bands``)."""
+    if k > bands:
+        raise UserError(f"option 'k' = {k} exceeds the {bands} bands of {sample.path or 'the input'} "
+                        f"(use k <= {bands}, or k = 0 to let HySime choose)")
 
 
 class FastHyDePipeline:
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
-        options = dict(k=config["k"], iid=config["iid"], patch=config["patch"], threshold=config["threshold"],
-                       wiener=config["wiener"], progress=ctx.progress, info=ctx.notes)
+        cube = bands_last(sample, "hsi/fasthyde")  # the sample's array as it is: a memmap stays mapped
+        check_subspace(sample, config["k"], cube.shape[-1])
         with torch.no_grad():
-            if config["rows"] > 0:  # stream the (memory-mapped) array in blocks of rows
-                array = fasthyde(_bands_last(sample), rows=config["rows"], device=ctx.device, **options)
-                out = torch.from_numpy(array)
-            else:
-                out = fasthyde(cube_of(sample, ctx), **options)
-        return output_of(sample, out, _describe("hsi/fasthyde", config))
+            out = fasthyde(cube, k=config["k"], iid=config["iid"], patch=config["patch"],
+                           threshold=config["threshold"], wiener=config["wiener"], progress=ctx.progress,
+                           info=ctx.notes, rows=config["rows"], device=ctx.device)
+        return output_of(sample, torch.from_numpy(out), _describe("hsi/fasthyde", config))
 
 
 class HyResPipeline:
@@ -80,6 +78,7 @@ class HyMiNoRPipeline:
 class FastHyDeMixedPipeline:
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
         cube = cube_of(sample, ctx)
+        check_subspace(sample, config["k"], cube.shape[-1])
         with torch.no_grad():
             out = fasthyde_mixed(cube, iterations=config["iterations"], kappa=config["kappa"], k=config["k"],
                                  min_fraction=config["min_fraction"], destripe=config["destripe"],

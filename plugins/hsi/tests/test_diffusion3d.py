@@ -11,12 +11,11 @@ from denoisekit_hsi.diffusion3d.fit import fit
 from denoisekit_hsi.diffusion3d.patches import blend, grid, split, starts
 from denoisekit_hsi.diffusion3d.prior import load_prior, shipped_weights
 from denoisekit_hsi.diffusion_records import DIFFUSION3D_PIPELINE, TRAINING_OPTIONS, TRAINING_TEST_CONFIG
+from denoisekit_hsi.formats import write_envi
 from denoisekit_hsi.metrics import mpsnr
 from denoisekit_hsi.sample import make_cube
 
-from denoisekit.errors import InputError
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import InputError, RunContext, Sample, TrainingData
 
 
 def test_patch_starts_cover_the_axis():
@@ -79,26 +78,46 @@ def _cubes(folder: Path) -> Path:
     return folder
 
 
-def _train(data: Path, out: Path, steps: int) -> dict:
+def _train(host, data: Path, out: Path, steps: int, notes: dict | None = None) -> dict:
     config = {o.name: o.default for o in TRAINING_OPTIONS} | TRAINING_TEST_CONFIG | {"steps": steps}
-    return fit(data, out, config, RunContext(device=torch.device("cpu"), seed=3, show_progress=False))
+    ctx = RunContext(device=torch.device("cpu"), seed=3, show_progress=False, host=host)
+    weights = fit(TrainingData.for_pipeline(host, "hsi/diffusion3d", data), out, config, ctx)
+    if notes is not None:
+        notes.update(ctx.notes)
+    return weights
 
 
-def test_fit_checkpoints_and_resumes_to_the_uninterrupted_weights(tmp_path):
+def test_fit_checkpoints_and_resumes_to_the_uninterrupted_weights(tmp_path, denoisekit_host):
     data = _cubes(tmp_path / "data")
-    straight = _train(data, tmp_path / "a", 4)
+    straight = _train(denoisekit_host, data, tmp_path / "a", 4)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["step-00000002.pt", "step-00000004.pt"]
-    _train(data, tmp_path / "b", 2)
-    resumed = _train(data, tmp_path / "b", 4)
+    _train(denoisekit_host, data, tmp_path / "b", 2)
+    resumed = _train(denoisekit_host, data, tmp_path / "b", 4)
     assert straight.keys() == resumed.keys()
     for k, v in straight["state_dict"].items():
         torch.testing.assert_close(resumed["state_dict"][k], v, rtol=0, atol=0, msg=k)
-    initial = _train(data, tmp_path / "c", 1)["state_dict"]
+    initial = _train(denoisekit_host, data, tmp_path / "c", 1)["state_dict"]
     assert any(not torch.equal(initial[k], v) for k, v in straight["state_dict"].items())  # it trained
 
     weights = tmp_path / "weights.pt"
     torch.save(straight, weights)
     prior = load_prior(weights)
     assert prior.patch == (4, 8, 8)
-    with pytest.raises(InputError, match="no cube file"):
-        fit(tmp_path / "a", tmp_path / "d", TRAINING_TEST_CONFIG, RunContext(torch.device("cpu"), 0))
+    with pytest.raises(InputError, match=r"no cube file \(.hdr, .mat, .npy\)"):
+        _train(denoisekit_host, tmp_path / "a", tmp_path / "d", 1)
+
+
+def test_fit_reads_envi_cubes_through_the_hosts_readers(tmp_path, denoisekit_host):
+    """The same cubes as ENVI (.hdr + .img, the binaries skipped) and as .npy train to the same weights."""
+    npy = _cubes(tmp_path / "npy")
+    envi = tmp_path / "envi"
+    envi.mkdir()
+    for path in sorted(npy.glob("*.npy")):
+        write_envi(Sample(np.load(path), "HWC", "envi"), envi / f"{path.stem}.hdr")
+    assert sorted(p.suffix for p in envi.iterdir()) == [".hdr", ".hdr", ".img", ".img"]
+    notes: dict = {}
+    from_envi = _train(denoisekit_host, envi, tmp_path / "a", 2, notes)["state_dict"]
+    assert notes["cubes"] == 2
+    from_npy = _train(denoisekit_host, npy, tmp_path / "b", 2)["state_dict"]
+    for k, v in from_npy.items():
+        torch.testing.assert_close(from_envi[k], v, rtol=0, atol=0, msg=k)

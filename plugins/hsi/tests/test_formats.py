@@ -36,7 +36,7 @@ def test_envi_round_trip_every_interleave(tmp_path, interleave, byte_order, dtyp
 def test_envi_output_keeps_header_fields_and_notes_processing(tmp_path):
     write_envi(_envi(_cube(), description="AVIRIS scene"), tmp_path / "in.hdr")
     sample = read_envi(tmp_path / "in.hdr")
-    out = Sample(np.asarray(sample.array) * 0.5, "HWC", "envi", {**sample.meta, "processing": "hsi/hyres"})
+    out = Sample(np.asarray(sample.array) * 0.5, "HWC", "envi", sample.meta, description="hsi/hyres")
     write_envi(out, tmp_path / "out.hdr")
     text = (tmp_path / "out.hdr").read_text()
     back = read_envi(tmp_path / "out.hdr")

@@ -1,7 +1,7 @@
 """Per-band noise levels of a cube, and the band weights that make non-iid Gaussian noise iid.
 
 Each band's standard deviation is ``median(|HH|) / 0.6745`` over its finest diagonal Haar coefficients
-(Donoho & Johnstone, Biometrika 1994; the core's :func:`denoisekit.image.diffusion_denoise.estimate_sigma`).
+(Donoho & Johnstone, Biometrika 1994; the core's :func:`denoisekit.api.estimate_sigma`, one per band).
 Dividing band b by ``sigma_b / sigma_ref`` gives every band the noise level ``sigma_ref``; a per-band scaling
 keeps the cube's spectral rank, so a rank-R model fits the scaled cube as well as the original.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import torch
 
-from denoisekit.image.diffusion_denoise import estimate_sigma
+from denoisekit.api import estimate_sigma
 
 Tensor = torch.Tensor
 
 
 def band_sigmas(cube: Tensor) -> Tensor:
     """The noise standard deviation of each band of ``cube`` (bands, H, W), a (bands,) float64 CPU tensor."""
-    return torch.tensor([estimate_sigma(band) for band in cube.detach().cpu()], dtype=torch.float64)
+    return estimate_sigma(cube.detach().cpu(), per=(0,))
 
 
 def whitening(sigmas: Tensor, floor: float = 0.25) -> tuple[Tensor, float]:

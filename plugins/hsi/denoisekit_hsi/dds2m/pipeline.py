@@ -35,9 +35,9 @@ class DDS2MPipeline:
 
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
         cube = as_cube(sample, "hsi/dds2m")
-        lo, hi = float(cube.data.min()), float(cube.data.max())
+        lo, hi = float(cube.array[0].min()), float(cube.array[0].max())
         span = (hi - lo) or 1.0
-        y = torch.from_numpy(cube.data).to(ctx.device).sub_(lo).mul_(2 / span).sub_(1)
+        y = torch.from_numpy(cube.array[0]).to(ctx.device).sub_(lo).mul_(2 / span).sub_(1)
 
         scales = torch.ones(y.shape[0], dtype=torch.float64)
         if config["sigma"] > 0:
@@ -61,4 +61,4 @@ class DDS2MPipeline:
             out = dds2m_restore(y / band_scale, sigma_y, settings, generator=ctx.generator(),
                                 progress=ctx.show_progress) * band_scale
         result = (out.add_(1).mul_(span / 2).add_(lo)).cpu().numpy().astype(np.float32)
-        return cube.restore(result, sample, config["clip"])
+        return cube.restore(result[None], sample, config["clip"])

@@ -2,10 +2,11 @@
 
 A noisy cube ``y = x0 + sigma_y eps`` (on [-1, 1]) is a draw of the prior's forward process at the time ``t0``
 with ``sigma(t0) = sigma_y`` (unscaled variable), so the reverse process starts at ``x_t0 = scale(t0) y`` on the
-training schedule cut at ``t0`` (the start of DDRM and of the image domain's ``image/ddim``; CCDF's idea of
-starting late, without its re-noising of an already noisy input) and a registered sampler runs ``steps`` steps down
-to t = 0. ``steps = 0`` is one evaluation ``D(y, sigma_y)``, the MMSE estimate. Noise level and non-iid handling
-are those of ``hsi/dds2m`` (:mod:`denoisekit_hsi.dds2m.noise_level`).
+training schedule cut at ``t0`` (a new ``Truncated`` schedule; the prior's own is not changed), the start of DDRM
+and of the image domain's ``image/ddim`` (CCDF's idea of starting late, without its re-noising of an already noisy
+input), and a sampler found through the run context runs ``steps`` steps down to t = 0. ``steps = 0`` is one
+evaluation ``D(y, sigma_y)``, the MMSE estimate. Noise level and non-iid handling are those of ``hsi/dds2m``
+(:mod:`denoisekit_hsi.dds2m.noise_level`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import RunContext, Sample, Truncated
 from denoisekit_hsi.cube_layout import as_cube
 from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
 from denoisekit_hsi.diffusion3d.prior import PatchPrior, load_prior, shipped_weights
@@ -36,8 +36,7 @@ def restore(y: Tensor, prior: PatchPrior, sigma_y: float, steps: int, sampler: A
     x = y[None]
     if steps == 0:
         return prior(x, sigma_y)[0]
-    schedule = prior.schedule
-    schedule.t_max = float(schedule.sigma_to_t(sigma_y))
+    schedule = Truncated.at_sigma(prior.schedule, sigma_y)
     x_T = float(schedule.scale(schedule.t_max)) * x
     return sampler.sample(prior, schedule, x_T, steps=steps, generator=generator, progress=progress)[0]
 
@@ -46,18 +45,16 @@ class Diffusion3DPipeline:
     """Denoise one cube with the shipped (or a user-trained) 3-D diffusion prior."""
 
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
-        from denoisekit.image.diffusion_denoise import make_sampler
-
         cube = as_cube(sample, "hsi/diffusion3d")
         with ctx.stage("load"):
             weights = Path(config["weights"]).expanduser() if config["weights"] else shipped_weights()
             prior = load_prior(weights, ctx.device, batch=config["batch"], overlap=config["overlap"])
-        sampler = make_sampler(config["sampler"]) if config["steps"] > 0 else None
+        sampler = ctx.sampler(config["sampler"]) if config["steps"] > 0 else None
 
-        lo, hi = float(cube.data.min()), float(cube.data.max())
+        lo, hi = float(cube.array[0].min()), float(cube.array[0].max())
         span = (hi - lo) or 1.0
-        shape = cube.data.shape
-        y = prepare(torch.from_numpy(cube.data).to(ctx.device), prior.patch)
+        shape = cube.array[0].shape
+        y = prepare(torch.from_numpy(cube.array[0]).to(ctx.device), prior.patch)
 
         scales = torch.ones(y.shape[0], dtype=torch.float64)
         if config["sigma"] > 0:
@@ -82,4 +79,4 @@ class Diffusion3DPipeline:
                           progress=ctx.show_progress) * band_scale
         out = out[: shape[0], : shape[1], : shape[2]]
         result = out.add_(1).mul_(span / 2).add_(lo).cpu().numpy().astype(np.float32)
-        return cube.restore(result, sample, config["clip"])
+        return cube.restore(result[None], sample, config["clip"])

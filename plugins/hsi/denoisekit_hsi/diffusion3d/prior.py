@@ -16,9 +16,7 @@ from typing import Any
 
 import torch
 
-from denoisekit.checkpoint import load_weights
-from denoisekit.denoisers.base import Denoiser
-from denoisekit.errors import InputError
+from denoisekit.api import Denoiser, InputError, load_weights
 from denoisekit_hsi.diffusion3d.patches import blend, grid, split, window
 from denoisekit_hsi.diffusion3d.unet import ARCHITECTURE_KEYS, build_unet
 
@@ -34,7 +32,7 @@ def shipped_weights() -> Path:
 
 def make_schedule(spec: Mapping[str, Any]) -> Any:
     """The core :class:`~denoisekit.schedules.DiscreteVP` of the training (MONAI's beta registry)."""
-    from denoisekit.schedules import DiscreteVP
+    from denoisekit.api import DiscreteVP
 
     return DiscreteVP(int(spec["num_train_timesteps"]), str(spec["schedule"]))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from denoisekit.api import random_crops
 from denoisekit_hsi.diffusion3d.prior import make_schedule, payload
 from denoisekit_hsi.diffusion3d.unet import build_unet
 
@@ -32,31 +33,15 @@ def prepare(cube: Tensor, patch: Sequence[int]) -> Tensor:
 
 
 class EpsLoss:
-    """``mean((unet(x_t, t) - eps)^2)`` for ``batch`` random patches (with random H/W flips) of random cubes,
-    ``t ~ U[0, t_train_max]``, ``x_t = scale(t) (x0 + sigma(t) eps)`` (Ho et al., NeurIPS 2020, eq. 14)."""
+    """``mean((unet(x_t, t) - eps)^2)`` for ``batch`` random patches of random cubes with random H/W flips (the
+    core's ``random_crops``), ``t ~ U[0, t_train_max]``, ``x_t = scale(t) (x0 + sigma(t) eps)`` (Ho et al.,
+    NeurIPS 2020, eq. 14)."""
 
     def __init__(self, schedule: Any, patch: Sequence[int], batch: int, t_train_max: float):
         self.schedule, self.patch, self.batch, self.t_train_max = schedule, tuple(patch), batch, t_train_max
 
-    def crops(self, cubes: Sequence[Tensor], generator: torch.Generator) -> Tensor:
-        pb, ph, pw = self.patch
-        u = torch.rand(self.batch, 6, generator=generator, device=generator.device).cpu()  # one sync per step
-        out = []
-        for row in u:
-            cube = cubes[min(int(row[0] * len(cubes)), len(cubes) - 1)]
-            nb, nh, nw = cube.shape
-            a, b, c = (min(int(r * (n - p + 1)), n - p)
-                      for r, n, p in zip(row[1:4], (nb, nh, nw), (pb, ph, pw), strict=True))
-            crop = cube[a:a + pb, b:b + ph, c:c + pw]
-            if row[4] < 0.5:
-                crop = crop.flip(1)
-            if row[5] < 0.5:
-                crop = crop.flip(2)
-            out.append(crop)
-        return torch.stack(out)[:, None]
-
     def __call__(self, model: torch.nn.Module, cubes: Sequence[Tensor], generator: torch.Generator) -> Tensor:
-        x0 = self.crops(cubes, generator)
+        x0 = random_crops(cubes, self.patch, self.batch, generator, flips=(1, 2))[:, None]
         t = torch.rand(self.batch, generator=generator, device=x0.device) * self.t_train_max
         scale = self.schedule.scale(t).to(x0.dtype)[:, None, None, None, None]
         sigma = self.schedule.sigma(t).to(x0.dtype)[:, None, None, None, None]
@@ -69,7 +54,7 @@ def train(cubes: Sequence[Tensor], *, arch: dict[str, Any], patch: Sequence[int]
           checkpoints: Path | None = None, checkpoint_every: int | None = None, progress: bool = False) -> dict:
     """Train (resuming from ``checkpoints`` when it holds ``step-*.pt``) until ``steps`` and return the weights
     payload of the EMA network. ``cubes``: (bands, H, W) tensors in any range; ``sigma_train_max`` on [-1, 1]."""
-    from denoisekit.training import Trainer
+    from denoisekit.api import Trainer
     from denoisekit_hsi.diffusion3d.prior import SCHEDULE
 
     schedule = make_schedule(SCHEDULE)

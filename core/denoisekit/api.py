@@ -1,0 +1,94 @@
+"""The plugin API: the one module of the core that a plugin imports (docs/writing-plugins.md).
+
+Everything a domain plugin may use is re-exported here by name; the rest of ``denoisekit`` is
+internal and may change between releases. ``tests/host/test_plugin_boundary.py`` fails when a
+plugin under ``plugins/`` imports anything else of the core (its tests may also import
+:mod:`denoisekit.testing`, the conformance kit).
+
+Names are resolved on first use (PEP 562), so ``from denoisekit.api import Sample`` in a records
+module costs nothing heavy: torch and the networks load only when a pipeline runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> module that defines it ("module:attribute" where the core's name differs); grouped as
+# docs/writing-plugins.md lists them
+_EXPORTS: dict[str, str] = {
+    # hooks and records
+    "hookimpl": "denoisekit.hookspecs",
+    "lazy": "denoisekit.core_plugin",
+    **{name: "denoisekit.records" for name in (
+        "Option", "PipelineRecord", "TrainingRecord", "FormatRecord", "MetricRecord", "DomainRecord",
+        "DemoInputs", "CommandRecord", "DatasetRecord", "SamplerRecord", "ScheduleRecord", "OperatorRecord",
+        "NoiseModelRecord", "DenoiserRecord", "LossRecord")},
+    # the data model and the run context
+    "Sample": "denoisekit.sample",
+    "Pipeline": "denoisekit.pipeline",
+    "RunContext": "denoisekit.pipeline",
+    "PipelineResult": "denoisekit.pipeline_result",
+    # report.png previews (docs/writing-plugins.md, "Previews")
+    "ImagePanel": "denoisekit.previews.panels",
+    "LinePanel": "denoisekit.previews.panels",
+    "image_preview": "denoisekit.previews.image",
+    "complex_preview": "denoisekit.previews.complex_image",
+    "cube_preview": "denoisekit.previews.cube",
+    "audio_preview": "denoisekit.previews.audio",
+    "sequence_preview": "denoisekit.previews.sequence",
+    "preview_for": "denoisekit.previews.by_axes",
+    # errors and checks of user input
+    "UserError": "denoisekit.errors",
+    "InputError": "denoisekit.errors",
+    "PluginError": "denoisekit.errors",
+    "check_file": "denoisekit.errors",
+    "reason": "denoisekit.errors",
+    # layouts and the per-slice loop
+    **{name: "denoisekit.layouts" for name in (
+        "View", "to_view", "as_stack", "as_cube", "as_coils", "as_audio", "as_frames", "INTERLEAVE_AXES",
+        "for_each_slice", "slice_context")},
+    # noise level (MAD of the finest wavelet band)
+    "estimate_sigma": "denoisekit.noise_level",
+    "mad_std": "denoisekit.noise_level",
+    # metrics
+    "psnr": "denoisekit.metrics",
+    "ssim": "denoisekit.metrics",
+    "nmse": "denoisekit.metrics",
+    "resolve_data_range": "denoisekit.metrics",
+    # building blocks
+    "Denoiser": "denoisekit.denoisers.base",
+    "ForwardOperator": "denoisekit.operators",
+    "Identity": "denoisekit.operators",
+    "NoiseModel": "denoisekit.noise.base",
+    "Gaussian": "denoisekit.noise",
+    "DiscreteVP": "denoisekit.schedules",
+    "NoiseSchedule": "denoisekit.schedules",
+    "Truncated": "denoisekit.schedules",
+    "DDRM": "denoisekit.samplers",
+    "Trainer": "denoisekit.training",
+    "TrainingData": "denoisekit.training_data",
+    "pair_downsample": "denoisekit.losses.noise2noise",
+    "load_weights": "denoisekit.checkpoint",
+    # datasets
+    "random_crops": "denoisekit.data.augment",
+    "write_manifest": "denoisekit.catalogue",
+    "MANIFEST": "denoisekit.catalogue",
+    "dataset_progress": "denoisekit.catalogue:progress",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"denoisekit.api has no {name!r}; a plugin may use only: {', '.join(__all__)}")
+    module, _, attribute = module.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
