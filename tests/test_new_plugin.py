@@ -47,8 +47,16 @@ def test_scaffold_refuses_bad_names_and_existing_folders(tmp_path, capsys):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "f").write_text("x")
     assert main(["new-plugin", "ok", "-o", str(tmp_path / "busy")]) == 2
-    assert "--overwrite" in capsys.readouterr().err
+    assert "never replaces a folder" in capsys.readouterr().err
     assert Path(tmp_path / "busy" / "f").read_text() == "x"
+
+
+def test_a_scaffold_holds_no_output_marker_and_is_never_replaced(tmp_path, capsys):
+    assert main(["new-plugin", "ok", "-o", str(tmp_path / "p")]) == 0
+    assert not (tmp_path / "p" / ".denoisekit-output").exists()
+    (tmp_path / "p" / "mine.py").write_text("x = 1\n")
+    assert main(["new-plugin", "ok", "-o", str(tmp_path / "p"), "--overwrite"]) == 2
+    assert (tmp_path / "p" / "mine.py").read_text() == "x = 1\n"
 
 
 def test_install_without_arguments_is_a_user_error(capsys):

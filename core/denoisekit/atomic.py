@@ -230,15 +230,17 @@ def write_marker(folder: Path, record: Mapping[str, Any]) -> None:
 
 
 @contextmanager
-def writing_directory(output: Path, record: Mapping[str, Any] | None = None) -> Iterator[Path]:
+def writing_directory(output: Path, record: Mapping[str, Any] | None = None, *, mark: bool = True) -> Iterator[Path]:
     """Yield a new partial folder beside the claimed ``output``; on success it replaces ``output``.
 
-    The marker (``record``, pid, time) is written last, just before the rename.
+    The marker (``record``, pid, time) is written last, just before the rename; ``mark=False`` writes
+    none, for folders the user goes on to edit (a scaffold), which ``overwrite`` must then never replace.
     """
     tmp = new_partial(output)
     try:
         yield tmp
-        write_marker(tmp, record or {})
+        if mark:
+            write_marker(tmp, record or {})
         replace_directory(tmp, output)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -247,7 +249,7 @@ def writing_directory(output: Path, record: Mapping[str, Any] | None = None) -> 
 
 @contextmanager
 def atomic_directory(output: Path, overwrite: bool = False, *, protect: Iterable[Path | None] = (),
-                     record: Mapping[str, Any] | None = None) -> Iterator[Path]:
+                     record: Mapping[str, Any] | None = None, mark: bool = True) -> Iterator[Path]:
     """:func:`claimed_output` and :func:`writing_directory` in one: a temporary folder that becomes ``output``."""
-    with claimed_output(output, overwrite, protect) as claimed, writing_directory(claimed, record) as tmp:
+    with claimed_output(output, overwrite, protect) as claimed, writing_directory(claimed, record, mark=mark) as tmp:
         yield tmp

@@ -351,12 +351,13 @@ def install(packages: tuple[str, ...], editables: tuple[Path, ...], upgrade: boo
 @click.argument("name")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Folder to create the plugin package in.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing folder.")
-def new_plugin(name: str, output: Path, overwrite: bool) -> None:
-    """Scaffold a third-party plugin package NAME that passes the conformance kit."""
+def new_plugin(name: str, output: Path) -> None:
+    """Scaffold a third-party plugin package NAME that passes the conformance kit.
+
+    --output must be new or empty: the package is your code from then on, so it is never replaced."""
     from denoisekit.scaffold import scaffold_plugin
 
-    path = scaffold_plugin(name, output, overwrite=overwrite)
+    path = scaffold_plugin(name, output)
     click.echo(f"created {path}\nnext: denoisekit install -e {path} && python -m pytest {path}")
 
 

@@ -13,8 +13,11 @@ from denoisekit.errors import UserError
 TEMPLATES = Path(__file__).parent / "templates" / "plugin"
 
 
-def scaffold_plugin(name: str, output: Path, *, overwrite: bool = False) -> Path:
-    """Create the package for plugin ``name`` (``my-domain``) in ``output``; return its path."""
+def scaffold_plugin(name: str, output: Path) -> Path:
+    """Create the package for plugin ``name`` (``my-domain``) in ``output`` (new or empty); return its path.
+
+    It writes no output marker and takes no ``overwrite``: the package is the user's code from then on.
+    """
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name):
         raise UserError(f"new-plugin: name {name!r} must be lower-case words joined by '-' (e.g. my-domain)")
     values = {
@@ -23,7 +26,9 @@ def scaffold_plugin(name: str, output: Path, *, overwrite: bool = False) -> Path
         "{{module}}": f"denoisekit_{name.replace('-', '_')}",
     }
     output = Path(output)
-    with atomic_directory(output, overwrite) as tmp:
+    if output.is_dir() and any(output.iterdir()):
+        raise UserError(f"{output}: exists and is not empty; new-plugin never replaces a folder, name a new one")
+    with atomic_directory(output, mark=False) as tmp:
         for src in sorted(TEMPLATES.rglob("*")):
             if src.is_dir() or "__pycache__" in src.parts:
                 continue
