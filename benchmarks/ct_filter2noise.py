@@ -53,16 +53,17 @@ def scores(estimate: np.ndarray, reference: np.ndarray) -> dict[str, float]:
 
 def run_pipeline(name: str, sample, overrides: dict, seed: int = 0) -> tuple[np.ndarray, float, dict]:
     import torch
-    from denoisekit_ct import denoise_records
+    from denoisekit_ct import denoising_records
 
     from denoisekit.pipeline import RunContext
+    from denoisekit.pipeline_result import as_result
 
-    record = next(p for p in denoise_records.PIPELINES if p.name == name)
+    record = next(p for p in denoising_records.PIPELINES if p.name == name)
     config = {**record.defaults(), **overrides}
     ctx = RunContext(device=torch.device("cpu"), seed=seed, show_progress=False)
     start, cpu = time.perf_counter(), time.process_time()
-    out = record.factory()(sample, config, ctx)
-    return out.array, time.perf_counter() - start, {**ctx.notes, "cpu_seconds": time.process_time() - cpu}
+    out = as_result(record.factory()(sample, config, ctx))
+    return out.sample.array, time.perf_counter() - start, {**out.notes, "cpu_seconds": time.process_time() - cpu}
 
 
 def nlm_tuned(noisy: np.ndarray, reference: np.ndarray, patch_size: int,

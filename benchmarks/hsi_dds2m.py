@@ -36,14 +36,15 @@ from denoisekit.sample import Sample
 R4 = {"rank": 4}
 SETTINGS: dict[str, dict] = {  # the rows of docs/domains/hsi-diffusion.md's table
     "default (rank 8, 100 x 4, kl_weight 3)": {},
-    "rank 8, 150 x 2": {"steps": 150, "inner_steps": 2},
+    "rank 8, 150 x 2": {"steps": 150, "inner_iterations": 2},
     "rank 4, 100 x 4": R4,
-    "rank 4, 150 x 2": R4 | {"steps": 150, "inner_steps": 2},
-    "rank 4, 150 x 2, kl_weight 0 (the released code's loss)": R4 | {"steps": 150, "inner_steps": 2, "kl_weight": 0.0},
-    "rank 4, 150 x 2, kl_weight 1": R4 | {"steps": 150, "inner_steps": 2, "kl_weight": 1.0},
-    "rank 4, 60 x 2": R4 | {"steps": 60, "inner_steps": 2},
-    "rank 4, 300 x 1": R4 | {"steps": 300, "inner_steps": 1},
-    "rank 4, 300 x 1, paper-like (eta 1, start 3, lr 5e-4)": R4 | {"steps": 300, "inner_steps": 1, "eta": 1.0,
+    "rank 4, 150 x 2": R4 | {"steps": 150, "inner_iterations": 2},
+    "rank 4, 150 x 2, kl_weight 0 (the released code's loss)": R4 | {"steps": 150, "inner_iterations": 2,
+                                                                      "kl_weight": 0.0},
+    "rank 4, 150 x 2, kl_weight 1": R4 | {"steps": 150, "inner_iterations": 2, "kl_weight": 1.0},
+    "rank 4, 60 x 2": R4 | {"steps": 60, "inner_iterations": 2},
+    "rank 4, 300 x 1": R4 | {"steps": 300, "inner_iterations": 1},
+    "rank 4, 300 x 1, paper-like (eta 1, start 3, lr 5e-4)": R4 | {"steps": 300, "inner_iterations": 1, "eta": 1.0,
                                                                   "start": 3.0, "lr": 5e-4},
 }
 
@@ -88,13 +89,14 @@ def main() -> None:
         config = record.defaults() | changes
         ctx = RunContext(device=device, seed=0, show_progress=False)
         start, cpu_start = time.perf_counter(), time.process_time()
-        out = record.factory()(Sample(noisy, "HWC", "npy"), config, ctx).array
+        result = record.factory()(Sample(noisy, "HWC", "npy"), config, ctx)
+        out = result.sample.array
         if device.type == "cuda":
             torch.cuda.synchronize()
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         rows.append({"setting": name, "seconds": seconds, "cpu_seconds": cpu_seconds, **scores(out, clean),
                      "changes": changes,
-                     "sigma_estimated": ctx.notes.get("sigma")})
+                     "sigma_estimated": result.notes.get("sigma")})
         print(json.dumps(rows[-1]), flush=True)
 
     load = os.getloadavg()

@@ -83,14 +83,14 @@ def run_ours(work: Path, pipelines: list[str], device: str) -> dict[str, dict[st
             sample = Sample(noisy, "HWC", "npy", {"dtype": "<f4"})
             pipeline = record.factory()
             start = time.perf_counter()
-            out = pipeline(sample, resolve_options(record, overrides=overrides), ctx)
+            out = pipeline(sample, resolve_options(record, overrides=overrides), ctx)  # a PipelineResult
             if ctx.device.type == "cuda":
                 import torch
 
                 torch.cuda.synchronize()
             times.setdefault(case, {})[spec] = time.perf_counter() - start
-            np.save(work / f"{case}_{_file_name(spec)}.npy", np.asarray(out.array, dtype=np.float32))
-            print(f"{case} {spec}: {times[case][spec]:.2f} s {ctx.notes}", flush=True)
+            np.save(work / f"{case}_{_file_name(spec)}.npy", np.asarray(out.sample.array, dtype=np.float32))
+            print(f"{case} {spec}: {times[case][spec]:.2f} s {dict(out.notes)}", flush=True)
     return times
 
 

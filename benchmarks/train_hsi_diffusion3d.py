@@ -60,12 +60,12 @@ def main() -> None:
     ctx = RunContext(device=torch.device(args.device), seed=args.seed, show_progress=False)
     start = time.perf_counter()
     data = TrainingData.for_pipeline(PluginHost(), "hsi/diffusion3d", args.work / "data")
-    weights = fit(data, args.work / "checkpoints", config, ctx)
+    fitted = fit(data, args.work / "checkpoints", config, ctx)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.output.with_suffix(".tmp")
-    torch.save(weights, tmp)
+    torch.save(dict(fitted.weights), tmp)
     tmp.replace(args.output)
-    print(json.dumps({"config": config, "seconds": round(time.perf_counter() - start, 1), "notes": ctx.notes,
+    print(json.dumps({"config": config, "seconds": round(time.perf_counter() - start, 1), "notes": dict(fitted.notes),
                       "bytes": args.output.stat().st_size}, default=str))
 
 

@@ -59,7 +59,7 @@ def train(args: argparse.Namespace) -> None:
         dataset = ArrayDataset([{"x": tiles[i]["x"]} for i in keep])
     print(f"training tiles: {len(keep)} of {len(tiles)} ({len(tiles) - len(keep)} {HELD_OUT}_* tiles held out)")
 
-    config = {"steps": args.steps, "batch": args.batch, "patch": 64, "lr": args.lr, "ema": args.ema,
+    config = {"iterations": args.steps, "batch": args.batch, "patch": 64, "lr": args.lr, "ema": args.ema,
               "width": args.width, "depth": args.depth, "sigma_max": args.sigma_max}
     ctx = RunContext(device=torch.device("cpu"), seed=args.seed)
     start = time.perf_counter()
@@ -128,18 +128,18 @@ def evaluate(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     pipeline = record.factory()
 
-    def run(sample: Sample, seed: int = 0, **options: object) -> tuple[np.ndarray, float, RunContext]:
+    def run(sample: Sample, seed: int = 0, **options: object) -> tuple[np.ndarray, float, dict]:
         ctx = RunContext(device=torch.device("cpu"), seed=seed, show_progress=False)
         start = time.perf_counter()
-        out = pipeline(sample, record.defaults() | options, ctx).array
-        return out, time.perf_counter() - start, ctx
+        result = pipeline(sample, record.defaults() | options, ctx)
+        return result.sample.array, time.perf_counter() - start, dict(result.notes)
 
     with tempfile.TemporaryDirectory(prefix="dk-ddim-") as work:
         inputs = build_sample(Path(work))
         noisy, clean = read_png(inputs.input), read_png(inputs.reference).array.astype(np.float64)
-    _, _, ctx = run(noisy)
+    _, _, notes = run(noisy)
     print(f"machine: {platform.processor() or platform.machine()}, torch threads {args.threads}, "
-          f"torch {torch.__version__}; estimated sigma (sigma=0): {ctx.notes['sigma']:.2f} (true {SIGMA})\n")
+          f"torch {torch.__version__}; estimated sigma (sigma=0): {notes['sigma']:.2f} (true {SIGMA})\n")
 
     cases = [("heun", 0, {}), ("heun", 5, {}), ("heun", 10, {}), ("heun", 20, {}),
              ("heun", 10, {"denoise_final": True}), ("heun", 10, {"churn": 10.0}),

@@ -7,11 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from denoisekit import manager
 from denoisekit.hookspecs import hookimpl
 from denoisekit.image.formats import read_nifti, write_nifti, write_png
 from denoisekit.manager import PluginHost, PluginInfo
+from denoisekit.pipeline import RunContext
 from denoisekit.pipeline_result import PipelineResult, as_result
 from denoisekit.previews.image import image_preview
 from denoisekit.runner import PipelineFailed, run_pipeline
@@ -22,9 +24,15 @@ SAMPLE = Sample(np.zeros((4, 4), np.float32), "HW", "npy")
 
 def _halve():
     def pipeline(sample, config, ctx):
-        ctx.notes["seen"] = "ctx"
         out = replace(sample.with_array(sample.array / 2), description="halved")
         return PipelineResult(out, extras={"removed": sample.array / 2}, notes={"factor": 0.5})
+    return pipeline
+
+
+def _notes_on_the_context():
+    def pipeline(sample, config, ctx):
+        ctx.notes["seen"] = "ctx"  # the side channel that no longer exists
+        return sample
     return pipeline
 
 
@@ -38,7 +46,8 @@ class Results:
         from denoisekit.records import PipelineRecord
 
         return [PipelineRecord(name=name, domain="image", summary=name, factory=factory, formats=("npy",))
-                for name, factory in (("halve", _halve), ("returns-int", _returns_int))]
+                for name, factory in (("halve", _halve), ("returns-int", _returns_int),
+                                      ("notes-on-the-context", _notes_on_the_context))]
 
 
 @pytest.fixture
@@ -58,7 +67,16 @@ def test_runner_writes_extras_and_notes(host, tmp_path):
     np.testing.assert_array_equal(np.load(result.output_file), x / 2)
     np.testing.assert_array_equal(np.load(result.output_dir / "in.removed.npy"), x / 2)
     notes = json.loads((result.output_dir / "run.json").read_text())["notes"]
-    assert notes == {"seen": "ctx", "factor": 0.5}
+    assert notes == {"factor": 0.5}
+
+
+def test_notes_reach_run_json_only_through_the_result(host, tmp_path):
+    """The run context has no notes to write into: a pipeline that tries fails the run (nothing written)."""
+    np.save(tmp_path / "in.npy", np.ones((4, 4), np.float32))
+    assert not hasattr(RunContext(device=torch.device("cpu"), seed=0), "notes")
+    with pytest.raises(PipelineFailed, match="has no attribute 'notes'"):
+        run_pipeline(host, "image/notes-on-the-context", tmp_path / "in.npy", tmp_path / "out", show_progress=False)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_result_of_another_type_fails_naming_the_contract(host, tmp_path):

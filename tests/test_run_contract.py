@@ -157,7 +157,7 @@ def test_config_file_and_set_precedence(noisy_pair, tmp_path, capsys):
 def test_pipeline_help_lists_options_with_defaults(capsys):
     code, out, _ = run_cli(["run", "image/zs-n2n", "--help"], capsys)
     assert code == 0
-    assert "iterations (int, default 2000, min 1" in out and "): training iterations" in out
+    assert "iterations (int, default 2000, min 1, max 100000): optimiser steps of the fit" in out
     assert "lr (float, default 0.001, min 0.0" in out
     assert ".png" in out and ".nii.gz" in out
 

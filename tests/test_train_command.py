@@ -10,7 +10,7 @@ from PIL import Image
 
 from denoisekit.cli import main
 
-TINY = ["--set", "steps=4", "--set", "batch=2", "--set", "patch=16", "--set", "width=4", "--set", "depth=2",
+TINY = ["--set", "iterations=4", "--set", "batch=2", "--set", "patch=16", "--set", "width=4", "--set", "depth=2",
         "--set", "checkpoint_every=2", "--quiet"]
 
 
@@ -39,7 +39,8 @@ def test_train_writes_weights_that_the_pipeline_loads(images, tmp_path, capsys):
     assert (out / "weights.pt").is_file() and "weights.pt" in stdout
     assert [p.name for p in sorted((out / "checkpoints").iterdir())] == ["step-00000002.pt", "step-00000004.pt"]
     record = json.loads((out / "train.json").read_text())
-    assert record["pipeline"] == "image/ddim" and record["options"]["steps"] == 4 and record["notes"]["images"] == 3
+    assert record["pipeline"] == "image/ddim" and record["options"]["iterations"] == 4
+    assert record["notes"]["images"] == 3
     payload = torch.load(out / "weights.pt", weights_only=True)
     assert payload["pipeline"] == "image/ddim" and set(payload["state_dict"]) == {"net.0.weight", "net.2.weight"}
 

@@ -29,6 +29,8 @@ _EXPORTS: dict[str, str] = {
     "Pipeline": "denoisekit.pipeline",
     "RunContext": "denoisekit.pipeline",
     "PipelineResult": "denoisekit.pipeline_result",
+    "as_result": "denoisekit.pipeline_result",
+    "FitResult": "denoisekit.fit_result",
     # report.png previews (docs/writing-plugins.md, "Previews")
     "ImagePanel": "denoisekit.previews.panels",
     "LinePanel": "denoisekit.previews.panels",
@@ -56,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "ssim": "denoisekit.metrics",
     "nmse": "denoisekit.metrics",
     "resolve_data_range": "denoisekit.metrics",
+    # writing a format: cast to the file's dtype (integers rounded and clipped)
+    "to_dtype": "denoisekit.image.formats",
     # building blocks
     "Denoiser": "denoisekit.denoisers.base",
     "ForwardOperator": "denoisekit.operators",
@@ -75,6 +79,15 @@ _EXPORTS: dict[str, str] = {
     "write_manifest": "denoisekit.catalogue",
     "MANIFEST": "denoisekit.catalogue",
     "dataset_progress": "denoisekit.catalogue:progress",
+    # options: presets with one name and wording (iterations, lr, batch, patch, clip) and the shared
+    # self-supervised denoisers' options
+    "option_presets": "denoisekit.option_presets",
+    "ZS_N2N_OPTIONS": "denoisekit.selfsup_options",
+    "NOISE2SCORE_OPTIONS": "denoisekit.selfsup_options",
+    "check_noise2score": "denoisekit.selfsup_options",
+    # shared self-supervised denoisers (Mansour & Heckel 2023; Kim & Ye 2021) that a domain may wrap
+    "ZeroShotN2N": "denoisekit.image.zs_n2n",
+    "Noise2ScorePipeline": "denoisekit.image.selfsup_pipeline",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -85,7 +98,9 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"denoisekit.api has no {name!r}; a plugin may use only: {', '.join(__all__)}")
     module, _, attribute = module.partition(":")
-    value = getattr(importlib.import_module(module), attribute or name)
+    imported = importlib.import_module(module)
+    # a module exported whole under its own name (``option_presets``), else one of its attributes
+    value = imported if module.endswith(f".{name}") and not attribute else getattr(imported, attribute or name)
     globals()[name] = value  # later lookups skip this function
     return value
 

@@ -145,6 +145,31 @@ def _build_command(record: CommandRecord) -> click.Command:
     return command
 
 
+def _is_hook_implementation(value: Any) -> bool:
+    return hasattr(value, f"{hookspecs.PROJECT}_impl")
+
+
+def _check_registration_style(plugin: object) -> None:
+    """One registration style (docs/writing-plugins.md): ``@hookimpl`` functions named after a hook.
+
+    A PluginError names what pluggy would skip silently: a public ``register_*`` callable without
+    ``@hookimpl`` (or not named after any hook), and an upper-case list of records (the retired style
+    where the host gathered ``PIPELINES = [...]`` from a module, which ignored a misspelt ``PIPELINE``).
+    """
+    for attr in sorted(dir(plugin)):
+        value = getattr(plugin, attr, None)
+        if attr.startswith("register_") and callable(value) and not _is_hook_implementation(value):
+            if attr in HOOK_RECORDS:
+                raise PluginError(f"{attr} is not marked @hookimpl (from denoisekit.api import hookimpl), so it "
+                                  "would never be called")
+            raise PluginError(f"{attr!r} is not a hook{suggest(attr, HOOK_RECORDS)}")
+        if (attr.isupper() and isinstance(value, (list, tuple)) and value
+                and all(isinstance(r, Record) for r in value)):
+            hook = next((h for h, t in HOOK_RECORDS.items() if isinstance(value[0], t)), "register_...")
+            raise PluginError(f"module-level list {attr} is not read: return its records from a @hookimpl "
+                              f"function {hook}()")
+
+
 class PluginHost:
     """Loads plugins and keeps their validated records, one table per hook."""
 
@@ -217,6 +242,7 @@ class PluginHost:
         """
         self.pm.register(plugin, name=info.name)
         try:
+            _check_registration_style(plugin)
             self._check_hook_names(plugin, info)
             info.hooks = sorted(c.name for c in self.pm.get_hookcallers(plugin) or [])
             for hook in info.hooks:

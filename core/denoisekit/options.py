@@ -21,6 +21,11 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+# option names retired before 1.0 -> the name that replaced them (docs/writing-plugins.md, "Option names"):
+# optimiser steps of a fit are ``iterations``; ``steps`` stays for a diffusion sampler's reverse steps
+RENAMED = {"steps": "iterations", "inner_steps": "inner_iterations"}
+
+
 def suggest(name: str, valid: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest valid name, or '' when nothing is close."""
     close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)
@@ -108,6 +113,8 @@ def resolve(
     for values, where in layers:
         for key, value in values.items():
             if key not in by_name:
+                if RENAMED.get(key) in by_name:
+                    raise UserError(f"{where}: option {key!r} of {owner} is now called {RENAMED[key]!r}")
                 hint = suggest(key, by_name) or (f"; valid options: {', '.join(by_name)}" if by_name else "")
                 raise UserError(f"{where}: unknown option {key!r} for {owner}{hint}")
             resolved[key] = coerce(by_name[key], value, where)

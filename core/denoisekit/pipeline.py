@@ -31,13 +31,16 @@ class Pipeline(Protocol):
 
 @dataclass
 class RunContext:
-    """What the runner hands a pipeline: device, seed, progress reporting and stage timings."""
+    """What the runner hands a pipeline: device, seed, progress reporting and stage timings.
+
+    A pipeline reports notes (run.json's ``notes``) only through its result's
+    :attr:`~denoisekit.pipeline_result.PipelineResult.notes`, a training fit's through its
+    :class:`~denoisekit.fit_result.FitResult`."""
 
     device: torch.device
     seed: int
     show_progress: bool = True
     timings: dict[str, float] = field(default_factory=dict)
-    notes: dict[str, Any] = field(default_factory=dict)
     host: PluginHost | None = None  # the runner's; None: the built-in plugins only (tests, scripts)
 
     def _component(self, hook: str, name: str, params: Mapping[str, Any]) -> Any:

@@ -26,7 +26,7 @@ class PipelineResult:
     sample: the restored data, written by the input's format under the input's name.
     extras: named arrays written beside it as ``<input stem>.<name>.npy`` (names: lower-case letters,
         digits, ``-`` and ``_``), e.g. ``ct/filter2noise``'s learned ``sigma_maps``.
-    notes: JSON-friendly values added to ``run.json``'s ``notes`` (over those written to ``ctx.notes``).
+    notes: JSON-friendly values written as ``run.json``'s ``notes``: the only way a pipeline reports notes.
     """
 
     sample: Sample

@@ -97,23 +97,29 @@ class TrainingRecord:
     """How ``denoisekit train DOMAIN/NAME --data DIR --output DIR`` fits a pipeline's model.
 
     fit: returns (lazily imported) the fit function
-        ``fit(data: TrainingData, checkpoints: Path, config: Mapping, ctx: RunContext) -> dict``: it trains
-        on the files of ``data.folder``, read with ``data.read`` (the host's readers of every format the
+        ``fit(data: TrainingData, checkpoints: Path, config: Mapping, ctx: RunContext) -> FitResult``: it
+        trains on the files of ``data.folder``, read with ``data.read`` (the host's readers of every format the
         pipeline lists), resumes from ``checkpoints`` when it holds ``step-*.pt`` (and writes
-        its own there), and returns the weights payload (tensors and plain values, loadable with
-        ``torch.load(weights_only=True)``) that the CLI writes to ``OUTPUT/weights.pt``; the pipeline
+        its own there), and returns a :class:`~denoisekit.fit_result.FitResult`: the weights payload (tensors
+        and plain values, loadable with ``torch.load(weights_only=True)``) that the CLI writes to
+        ``OUTPUT/weights.pt``, and notes for ``train.json`` (a bare weights dict: no notes); the pipeline
         then takes ``--set weights=OUTPUT/weights.pt``.
     options: the training options (``--set`` on ``denoisekit train`` accepts only these).
     test_config: option values small enough for a test run of a few steps.
+    check: ``check(config)`` raises a UserError for options that do not go together; the train command calls
+        it right after resolving the options, before any data is read. None: no such rule.
     """
 
-    fit: Callable[[], Callable[..., Mapping[str, Any]]]
+    fit: Callable[[], Callable[..., Any]]
     options: tuple[Option, ...] = ()
     test_config: Mapping[str, Any] = field(default_factory=dict)
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.fit):
             raise PluginError("training: fit must be callable")
+        if self.check is not None and not callable(self.check):
+            raise PluginError("training: check must be callable")
         names = [o.name for o in self.options]
         if len(names) != len(set(names)):
             raise PluginError("training: duplicate option names")
@@ -140,6 +146,9 @@ class PipelineRecord(Record):
     sample: ``sample(directory) -> DemoInputs``, the conformance kit's input (and reference) for a
         pipeline that does not read its domain's sample (a reconstruction reads sinograms or k-space);
         None uses the domain's ``build_sample``.
+    check: ``check(config)`` raises a UserError for options that do not go together (a window whose low end
+        is above its high end); the runner calls it right after resolving the options, before any input is
+        read. None: no such rule.
     """
 
     domain: str
@@ -151,10 +160,13 @@ class PipelineRecord(Record):
     same_shape: bool = True
     training: TrainingRecord | None = None
     sample: Callable[[Path], DemoInputs] | None = None
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_name("domain", self.domain)
+        if self.check is not None and not callable(self.check):
+            raise PluginError(f"pipeline {self.key!r}: check must be callable")
         if not callable(self.factory):
             raise PluginError(f"pipeline {self.key!r}: factory must be callable")
         names = [o.name for o in self.options]

@@ -180,6 +180,8 @@ def run_pipeline(
     file_config = read_config_file(config_file) if config_file else {}
     merged = {**file_config, **(extra_config or {})}
     config = resolve_options(record, merged, overrides, config_path=config_file)
+    if record.check is not None:
+        record.check(config)  # options that do not go together fail before any input is read
     check_seed(seed)
     input = Path(input)
     reference = Path(reference) if reference is not None else None
@@ -245,7 +247,7 @@ def _write_results(tmp: Path, host: PluginHost, record: PipelineRecord, fmt: For
                    sample: Sample, outcome: PipelineResult, ref: Sample | None,
                    metrics: dict[str, dict[str, float]] | None, run: dict[str, Any], started: datetime) -> None:
     """Write the result, its extra arrays, report.png, metrics.json and run.json (``run`` completed, with
-    ``ctx.notes`` and the result's notes) into ``tmp``."""
+    the result's notes) into ``tmp``."""
     from denoisekit.report import make_report
 
     name = run["output"]
@@ -263,7 +265,7 @@ def _write_results(tmp: Path, host: PluginHost, record: PipelineRecord, fmt: For
         "seconds": {k: round(v, 4) for k, v in ctx.timings.items()},
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "notes": {**ctx.notes, **outcome.notes},
+        "notes": dict(outcome.notes),
         "command": sys.argv,
     })
 

@@ -1,7 +1,7 @@
 """``denoisekit train``: fit a pipeline's model on a user's data, resumably (docs/training.md).
 
 The output directory holds ``checkpoints/`` (the fit's ``step-*.pt``, written atomically by the
-:class:`~denoisekit.training.Trainer`), ``train.json`` (options, versions, seconds) and, once the fit
+:class:`~denoisekit.training.Trainer`), ``train.json`` (options, versions, seconds, the fit's notes) and, once the fit
 ends, ``weights.pt`` (written atomically) for ``denoisekit run DOMAIN/NAME --set weights=...``.
 A run that is killed keeps its checkpoints; ``--resume`` continues it with the same options.
 The output is locked while a training writes it, and ``--overwrite`` deletes only an earlier
@@ -21,6 +21,7 @@ from typing import Any
 
 from denoisekit.atomic import check_output_dir, make_parents, output_lock, write_marker
 from denoisekit.errors import InputError, UserError, reason
+from denoisekit.fit_result import as_fit_result
 from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve
 from denoisekit.pipeline import RunContext
@@ -99,6 +100,8 @@ def train_pipeline(
     key = host.pipeline(pipeline).key
     options = resolve(training.options, f"train {key}", read_config_file(config_file) if config_file else {},
                       overrides, config_path=config_file)
+    if training.check is not None:
+        training.check(options)  # options that do not go together fail before any data is read
     check_seed(seed)
     data, output = Path(data), Path(os.path.abspath(output))
     if not data.exists():
@@ -111,22 +114,23 @@ def train_pipeline(
         ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress, host=host)
         with ctx.stage("train"):
             try:
-                payload = training.fit()(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options,
-                                         ctx)
+                returned = training.fit()(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options,
+                                          ctx)
             except UserError:
                 raise
             except Exception as e:
                 raise pipeline_failed(host, key, f"training failed: {reason(e)}") from e
-        if not isinstance(payload, Mapping):
-            raise pipeline_failed(host, key, f"training returned {type(payload).__name__}, expected a dict "
-                                             f"of weights")
+        try:
+            fitted = as_fit_result(returned)
+        except TypeError as e:
+            raise pipeline_failed(host, key, str(e)) from None
         weights = output / "weights.pt"
-        save_atomic({**payload, "pipeline": key, "train_options": options}, weights)
+        save_atomic({**fitted.weights, "pipeline": key, "train_options": options}, weights)
         torch.load(weights, map_location="cpu", weights_only=True)  # the pipeline will load it this way
         write_json(output / "train.json", {
             "pipeline": key, "data": str(data.absolute()), "options": options, "seed": seed,
             "device": str(ctx.device), "versions": versions(host), "resumed": resume,
-            "seconds": {k: round(v, 3) for k, v in ctx.timings.items()}, "notes": ctx.notes,
+            "seconds": {k: round(v, 3) for k, v in ctx.timings.items()}, "notes": dict(fitted.notes),
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         })

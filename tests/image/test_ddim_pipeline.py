@@ -19,6 +19,7 @@ from denoisekit.manager import PluginHost, PluginInfo
 from denoisekit.metrics import psnr
 from denoisekit.noise_level import estimate_sigma
 from denoisekit.pipeline import RunContext
+from denoisekit.pipeline_result import PipelineResult
 from denoisekit.records import SamplerRecord
 from denoisekit.sample import Sample
 from denoisekit.testing.checks import plugin_checks
@@ -41,9 +42,13 @@ def noisy(clean: np.ndarray) -> np.ndarray:
     return clean + SIGMA * np.random.default_rng(0).standard_normal(clean.shape)
 
 
-def run(array: np.ndarray, ctx: RunContext, axes: str = "HW", **options: object) -> Sample:
+def result(array: np.ndarray, ctx: RunContext, axes: str = "HW", **options: object) -> PipelineResult:
     sample = Sample(array, axes, "npy", data_range=1.0, path=Path("input.npy"))
     return DiffusionDenoise()(sample, DDIM_PIPELINE.defaults() | options, ctx)
+
+
+def run(array: np.ndarray, ctx: RunContext, axes: str = "HW", **options: object) -> Sample:
+    return result(array, ctx, axes, **options).sample
 
 
 def test_shipped_weights_load_weights_only() -> None:
@@ -59,14 +64,15 @@ def test_shipped_weights_load_weights_only() -> None:
 def test_denoises_a_picture_not_trained_on(clean: np.ndarray, noisy: np.ndarray, ctx: RunContext) -> None:
     before = psnr(noisy, clean, 1.0)
     mmse = run(noisy, ctx, sigma=SIGMA, steps=0, clip=False).array
-    heun = run(noisy, ctx, sigma=SIGMA).array
+    heun_result = result(noisy, ctx, sigma=SIGMA)
+    heun = heun_result.sample.array
     gain_mmse, gain_heun = psnr(mmse, clean, 1.0) - before, psnr(heun, clean, 1.0) - before
     # measured: 20.0 dB in; MMSE (steps=0) +7.9 dB, heun 10 steps +5.9 dB
     assert gain_mmse >= 7.0, gain_mmse
     assert gain_heun >= 5.0, gain_heun
     assert gain_mmse > gain_heun  # on this textured crop the one-step MMSE estimate has the higher PSNR
     assert set(ctx.timings) == {"load", "sample"}
-    assert ctx.notes["sigma"] == SIGMA and ctx.notes["sampler"] == "heun"
+    assert heun_result.notes["sigma"] == SIGMA and heun_result.notes["sampler"] == "heun"
 
 
 def test_steps_zero_is_one_denoiser_evaluation(noisy: np.ndarray, ctx: RunContext) -> None:
@@ -79,10 +85,11 @@ def test_steps_zero_is_one_denoiser_evaluation(noisy: np.ndarray, ctx: RunContex
 
 @pytest.mark.parametrize("sampler", ["ddim", "pc"])
 def test_samplers_by_name(sampler: str, clean: np.ndarray, noisy: np.ndarray, ctx: RunContext) -> None:
-    out = run(noisy, ctx, sigma=SIGMA, sampler=sampler, steps=3).array
+    sampled = result(noisy, ctx, sigma=SIGMA, sampler=sampler, steps=3)
+    out = sampled.sample.array
     assert out.shape == noisy.shape and np.isfinite(out).all()
     assert psnr(out, clean, 1.0) > psnr(noisy, clean, 1.0) + 4.0  # measured: ddim +7.3 dB, pc +5.5 dB
-    assert ctx.notes["sampler"] == sampler
+    assert sampled.notes["sampler"] == sampler
 
 
 def test_unknown_sampler_and_parameters(noisy: np.ndarray, ctx: RunContext) -> None:
@@ -122,9 +129,9 @@ def test_a_third_party_sampler_is_found_in_the_runs_host(noisy: np.ndarray, ctx:
 def test_sigma_is_estimated_within_ten_percent(noisy: np.ndarray, ctx: RunContext) -> None:
     # measured: 0.1011 (true 0.1)
     assert abs(estimate_sigma(noisy) / SIGMA - 1) < 0.1, estimate_sigma(noisy)
-    run(noisy, ctx, steps=1)
-    assert ctx.notes["sigma"] == pytest.approx(estimate_sigma(noisy))
-    assert ctx.notes["sigma_source"].startswith("estimated")
+    notes = result(noisy, ctx, steps=1).notes
+    assert notes["sigma"] == pytest.approx(estimate_sigma(noisy))
+    assert notes["sigma_source"].startswith("estimated")
     # in the image's units: the same noise on the 0..255 scale
     assert estimate_sigma(255 * noisy) == pytest.approx(255 * estimate_sigma(noisy))
 
@@ -168,7 +175,7 @@ def test_user_weights_and_trainer_checkpoints(tmp_path: Path, noisy: np.ndarray,
 def test_volumes_and_colour_keep_their_shape(shape: tuple[int, ...], axes: str, ctx: RunContext) -> None:
     array = np.random.default_rng(0).integers(0, 255, shape, dtype=np.uint8)
     sample = Sample(array, axes, "png", {"dtype": "|u1"}, 255.0, Path("input.png"))
-    out = DiffusionDenoise()(sample, DDIM_PIPELINE.defaults() | {"steps": 1}, ctx)
+    out = DiffusionDenoise()(sample, DDIM_PIPELINE.defaults() | {"steps": 1}, ctx).sample
     assert out.array.shape == shape and out.axes == axes and out.array.dtype == np.float32
     assert 0 <= out.array.min() and out.array.max() <= 255
 
@@ -214,8 +221,9 @@ def test_conformance_kit(check, tmp_path: Path) -> None:
 
 def test_noise_free_input_is_returned_as_it_is(ctx: RunContext) -> None:
     flat = np.full((16, 16), 0.5)
-    np.testing.assert_array_equal(run(flat, ctx).array, flat)
-    assert ctx.notes["sigma"] == 0.0 and "returned as it is" in ctx.notes["warning"]
+    flat_result = result(flat, ctx)
+    np.testing.assert_array_equal(flat_result.sample.array, flat)
+    assert flat_result.notes["sigma"] == 0.0 and "returned as it is" in flat_result.notes["warning"]
 
 
 def test_the_record_is_light() -> None:

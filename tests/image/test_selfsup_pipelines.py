@@ -28,14 +28,23 @@ from denoisekit.metrics import psnr
 from denoisekit.noise import Gamma, Poisson
 from denoisekit.noise_level import estimate_sigma
 from denoisekit.pipeline import RunContext
+from denoisekit.pipeline_result import PipelineResult, as_result
 from denoisekit.sample import Sample
 
 RECORDS = {r.name: r for r in plugin.register_pipelines()}
 PIPELINES = {"noise2score": Noise2ScorePipeline, "neighbor2neighbor": Neighbor2NeighborPipeline}
 
 
+def result(name: str, sample: Sample, ctx: RunContext, **options: object) -> PipelineResult:
+    """The pipeline's result with these options, checked first as the runner does."""
+    config = RECORDS[name].defaults() | options
+    if RECORDS[name].check is not None:
+        RECORDS[name].check(config)
+    return as_result(PIPELINES[name]()(sample, config, ctx))
+
+
 def run(name: str, sample: Sample, ctx: RunContext, **options: object) -> Sample:
-    return PIPELINES[name]()(sample, RECORDS[name].defaults() | options, ctx)
+    return result(name, sample, ctx, **options).sample
 
 
 def npy(array: np.ndarray, axes: str = "HW", data_range: float | None = 1.0) -> Sample:
@@ -64,20 +73,21 @@ def gain(out: Sample, noisy: np.ndarray, clean: np.ndarray) -> tuple[float, floa
 
 def test_records() -> None:
     assert RECORDS["noise2score"].defaults() == {
-        "noise": "gaussian", "sigma": 0.0, "gain": 0.0, "ell": 0.0, "steps": 800, "patch": 32, "batch": 16,
+        "noise": "gaussian", "sigma": 0.0, "gain": 0.0, "ell": 0.0, "iterations": 800, "patch": 32, "batch": 16,
         "lr": 3e-3, "width": 32, "delta_max": 0.1, "delta_min": 0.001, "clip": True}
     assert RECORDS["neighbor2neighbor"].defaults() == {
-        "steps": 1000, "patch": 32, "batch": 16, "lr": 1e-3, "width": 32, "gamma": 2.0, "clip": True}
+        "iterations": 1000, "patch": 32, "batch": 16, "lr": 1e-3, "width": 32, "gamma": 2.0, "clip": True}
     for record in (RECORDS["noise2score"], RECORDS["neighbor2neighbor"]):
-        assert record.formats == RECORDS["zs-n2n"].formats and record.test_config == {"steps": 20}
+        assert record.formats == RECORDS["zs-n2n"].formats and record.test_config == {"iterations": 20}
 
 
 def test_noise2score_improves_gaussian(clean: np.ndarray, gaussian: np.ndarray, ctx: RunContext) -> None:
     """200 steps of 8 patches, sigma estimated: measured 20.06 -> 25.66 dB (+5.60), asserted >= +5.0."""
-    out = run("noise2score", npy(gaussian), ctx, steps=200, batch=8)
+    fitted = result("noise2score", npy(gaussian), ctx, iterations=200, batch=8)
+    out = fitted.sample
     before, after = gain(out, gaussian, clean)
     assert after - before >= 5.0, (before, after)
-    assert ctx.notes["sigma"] == pytest.approx(0.1, rel=0.1)
+    assert fitted.notes["sigma"] == pytest.approx(0.1, rel=0.1)
     assert set(ctx.timings) == {"train", "denoise"}
     assert out.array.dtype == np.float32 and out.array.shape == gaussian.shape
     assert gaussian.min() <= out.array.min() and out.array.max() <= gaussian.max()  # clipped to the input's range
@@ -85,7 +95,7 @@ def test_noise2score_improves_gaussian(clean: np.ndarray, gaussian: np.ndarray, 
 
 def test_neighbor2neighbor_improves_gaussian(clean: np.ndarray, gaussian: np.ndarray, ctx: RunContext) -> None:
     """300 steps of 8 patches at lr 3e-3: measured 20.06 -> 24.75 dB (+4.69), asserted >= +4.2."""
-    out = run("neighbor2neighbor", npy(gaussian), ctx, steps=300, batch=8, lr=3e-3)
+    out = run("neighbor2neighbor", npy(gaussian), ctx, iterations=300, batch=8, lr=3e-3)
     before, after = gain(out, gaussian, clean)
     assert after - before >= 4.2, (before, after)
     assert set(ctx.timings) == {"train", "denoise"}
@@ -94,10 +104,10 @@ def test_neighbor2neighbor_improves_gaussian(clean: np.ndarray, gaussian: np.nda
 def test_noise2score_poisson(clean: np.ndarray, poisson: np.ndarray, ctx: RunContext) -> None:
     """Poisson gain 0.02 (50 counts at 1), gain estimated (0.0207), Poisson Tweedie, 200 steps of 8 patches:
     measured 23.02 -> 26.65 dB (+3.63; the oracle Gaussian filter: +3.10), asserted >= +3.1."""
-    out = run("noise2score", npy(poisson), ctx, noise="poisson", steps=200, batch=8)
-    before, after = gain(out, poisson, clean)
+    fitted = result("noise2score", npy(poisson), ctx, noise="poisson", iterations=200, batch=8)
+    before, after = gain(fitted.sample, poisson, clean)
     assert after - before >= 3.1, (before, after)
-    assert ctx.notes["gain"] == pytest.approx(0.02, rel=0.1)
+    assert fitted.notes["gain"] == pytest.approx(0.02, rel=0.1)
 
 
 def test_poisson_gain_is_in_the_inputs_units(clean: np.ndarray, poisson: np.ndarray) -> None:
@@ -106,7 +116,7 @@ def test_poisson_gain_is_in_the_inputs_units(clean: np.ndarray, poisson: np.ndar
     for factor in (1.0, 255.0):
         ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
         sample = npy(poisson * factor, data_range=factor)
-        outs.append(run("noise2score", sample, ctx, noise="poisson", gain=0.02 * factor, steps=5).array / factor)
+        outs.append(run("noise2score", sample, ctx, noise="poisson", gain=0.02 * factor, iterations=5).array / factor)
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-4, atol=1e-5)
 
 
@@ -116,7 +126,7 @@ def test_noise2score_gamma(clean: np.ndarray, ctx: RunContext) -> None:
     camera's texture adds to the log-image's fine-scale variance)."""
     x = clean + 0.02
     noisy = Gamma(20.0).sample(torch.from_numpy(x), torch.Generator().manual_seed(0)).numpy()
-    out = run("noise2score", npy(noisy), ctx, noise="gamma", ell=20.0, steps=200, batch=8)
+    out = run("noise2score", npy(noisy), ctx, noise="gamma", ell=20.0, iterations=200, batch=8)
     before, after = psnr(noisy, x, 1.0), psnr(out.array, x, 1.0)
     assert after - before >= 2.8, (before, after)
 
@@ -143,15 +153,15 @@ def test_noise_level_estimates(clean: np.ndarray) -> None:
 def test_sigma_is_in_the_inputs_units(gaussian: np.ndarray) -> None:
     """8-bit style input: the estimate is reported in the input's units (run.json notes)."""
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
-    run("noise2score", npy(gaussian * 255, data_range=255.0), ctx, steps=1)
-    assert ctx.notes["sigma"] == pytest.approx(25.5, rel=0.1)
+    notes = result("noise2score", npy(gaussian * 255, data_range=255.0), ctx, iterations=1).notes
+    assert notes["sigma"] == pytest.approx(25.5, rel=0.1)
 
 
 @pytest.mark.parametrize("name", ["noise2score", "neighbor2neighbor"])
 def test_same_seed_gives_identical_output(name: str, gaussian: np.ndarray) -> None:
     def once(seed: int) -> np.ndarray:
         ctx = RunContext(device=torch.device("cpu"), seed=seed, show_progress=False)
-        return run(name, npy(gaussian[:32, :32]), ctx, steps=10, batch=4).array
+        return run(name, npy(gaussian[:32, :32]), ctx, iterations=10, batch=4).array
 
     first = once(0)
     np.testing.assert_array_equal(first, once(0))
@@ -164,7 +174,7 @@ def test_same_seed_gives_identical_output(name: str, gaussian: np.ndarray) -> No
 def test_shapes_are_kept(name: str, shape: tuple[int, ...], axes: str, ctx: RunContext) -> None:
     array = np.random.default_rng(0).integers(0, 255, shape, dtype=np.uint8)
     sample = Sample(array, axes, "png", {"dtype": array.dtype.str}, 255.0, Path("input.png"))
-    out = run(name, sample, ctx, steps=3, batch=4)
+    out = run(name, sample, ctx, iterations=3, batch=4)
     assert out.array.shape == shape and out.axes == axes and out.format == "png"
     assert out.array.dtype == np.float32 and 0 <= out.array.min() and out.array.max() <= 255
 
@@ -173,7 +183,7 @@ def test_shapes_are_kept(name: str, shape: tuple[int, ...], axes: str, ctx: RunC
 def test_one_network_for_all_slices(name: str, gaussian: np.ndarray, ctx: RunContext) -> None:
     """A volume trains one network: equal slices get equal outputs, and a mirrored slice is not a mirror."""
     image = gaussian[:24, :24]
-    out = run(name, npy(np.stack([image, image[::-1], image]), "DHW"), ctx, steps=5, batch=4).array
+    out = run(name, npy(np.stack([image, image[::-1], image]), "DHW"), ctx, iterations=5, batch=4).array
     np.testing.assert_allclose(out[0], out[2], rtol=1e-6, atol=1e-6)
 
 
@@ -194,19 +204,19 @@ def test_option_errors(gaussian: np.ndarray, ctx: RunContext) -> None:
 @pytest.mark.parametrize("name", ["noise2score", "neighbor2neighbor"])
 def test_input_errors(name: str, ctx: RunContext) -> None:
     with pytest.raises(InputError, match="complex"):
-        run(name, npy(np.ones((8, 8), np.complex64)), ctx, steps=1)
+        run(name, npy(np.ones((8, 8), np.complex64)), ctx, iterations=1)
     with pytest.raises(InputError, match="at least 2x2"):
-        run(name, npy(np.ones((1, 8), np.float32)), ctx, steps=1)
+        run(name, npy(np.ones((1, 8), np.float32)), ctx, iterations=1)
     if name == "noise2score":
         with pytest.raises(InputError, match="non-negative"):
-            run(name, npy(np.full((8, 8), -1.0, np.float32)), ctx, noise="poisson", steps=1)
+            run(name, npy(np.full((8, 8), -1.0, np.float32)), ctx, noise="poisson", iterations=1)
 
 
 @pytest.mark.parametrize("name", ["noise2score", "neighbor2neighbor"])
 def test_runs_on_every_format_example(name: str, ctx: RunContext, tmp_path: Path) -> None:
     for record in plugin.register_formats():
         example = record.example()
-        out = run(name, example, ctx, steps=2, batch=2)
+        out = run(name, example, ctx, iterations=2, batch=2)
         path = tmp_path / f"{name}{record.suffixes[-1]}"
         record.write(out, path)
         back = record.read(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from denoisekit import option_presets as preset
 from denoisekit.pipeline import Pipeline
 from denoisekit.records import Option, PipelineRecord, TrainingRecord
 
@@ -28,26 +29,24 @@ DDIM_OPTIONS = (
     Option(name="weights", default="",
            help="prior weights: '' = the shipped bias-free CNN (grayscale, trained on [0, 1] images); "
                 "else a path to a BiasFreeCNN state_dict, loaded with weights_only"),
-    Option(name="clip", default=True,
-           help="clip the output to the integer dtype's range, or to the input's [min, max] for floats"),
+    preset.clip(),
 )
 
 
 TRAINING_OPTIONS = (
-    Option(name="steps", default=1200, minimum=1, maximum=1_000_000,
-           help="training steps (Adam, cosine decay to lr / 100)"),
-    Option(name="batch", default=16, minimum=1, maximum=1024, help="patches per step"),
-    Option(name="patch", default=64, minimum=8, maximum=512, help="side of the random square training patches"),
-    Option(name="lr", default=1e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
+    preset.iterations(1200, 1_000_000, detail="Adam, cosine decay to lr / 100"),
+    preset.batch(16, 1024),
+    preset.patch(64, minimum=8),
+    preset.lr(1e-3),
     Option(name="ema", default=0.995, minimum=0.0, maximum=1.0,
            help="decay of the weights' EMA, which is what is saved (it must forget the initial weights: "
-                "ema^steps << 1)"),
+                "ema^iterations << 1)"),
     Option(name="width", default=32, minimum=1, maximum=512, help="feature channels of the bias-free CNN"),
     Option(name="depth", default=8, minimum=2, maximum=64, help="convolution layers of the bias-free CNN"),
     Option(name="sigma_max", default=0.4, minimum=0.0,
            help="largest training noise std on the [0, 1] image scale (sigma ~ U[0, sigma_max] per patch)"),
     Option(name="checkpoint_every", default=200, minimum=1, maximum=1_000_000,
-           help="steps between resumable checkpoints"),
+           help="iterations between resumable checkpoints"),
 )
 
 
@@ -58,7 +57,7 @@ def _fit() -> Callable[..., Any]:
 
 
 PRIOR_TRAINING = TrainingRecord(fit=_fit, options=TRAINING_OPTIONS,
-                                test_config={"steps": 4, "batch": 2, "patch": 16, "width": 4, "depth": 2,
+                                test_config={"iterations": 4, "batch": 2, "patch": 16, "width": 4, "depth": 2,
                                              "checkpoint_every": 2})
 
 

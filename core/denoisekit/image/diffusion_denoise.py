@@ -32,6 +32,7 @@ from denoisekit.errors import InputError, UserError
 from denoisekit.layouts import as_stack, for_each_slice
 from denoisekit.noise_level import estimate_sigma
 from denoisekit.pipeline import RunContext
+from denoisekit.pipeline_result import PipelineResult
 from denoisekit.sample import Sample
 from denoisekit.schedules import NoiseSchedule, Truncated
 
@@ -104,7 +105,7 @@ class DiffusionDenoise:
     :func:`restore`; the channels of a colour image are denoised one by one by a grayscale prior
     (or together by a prior with as many channels)."""
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         where = sample.path or Path("<input>")
         x = sample.array
         stacked = as_stack(sample, "ddim")
@@ -131,13 +132,13 @@ class DiffusionDenoise:
         else:
             sigma, source = estimate_sigma(scaled) * scale, "estimated (median(|HH|) / 0.6745)"
         sigma_scaled = sigma / scale
-        ctx.notes.update({"sigma": sigma, "sigma_source": source, "sigma_scaled": sigma_scaled,
-                          "sampler": config["sampler"], "steps": config["steps"]})
+        notes: dict[str, Any] = {"sigma": sigma, "sigma_source": source, "sigma_scaled": sigma_scaled,
+                                 "sampler": config["sampler"], "steps": config["steps"]}
         if config["steps"] > 0 and sigma_scaled > schedule.t_max:
             raise UserError(f"ddim: noise level {sigma_scaled:.3g} of the data range is above the EDM schedule's "
                             f"sigma_max {schedule.t_max:g}")
         if sigma_scaled <= SIGMA_MIN:
-            ctx.notes["warning"] = f"noise level at most {SIGMA_MIN} of the data range: the input is returned as it is"
+            notes["warning"] = f"noise level at most {SIGMA_MIN} of the data range: the input is returned as it is"
 
         def one_slice(image: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             y = torch.from_numpy(image[None]).to(ctx.device)
@@ -152,4 +153,4 @@ class DiffusionDenoise:
         with ctx.stage("sample"):
             out = for_each_slice(ctx, scaled, one_slice, "ddim: slices")
 
-        return stacked.restore(out, sample, config["clip"])
+        return PipelineResult(stacked.restore(out, sample, config["clip"]), notes=notes)

@@ -8,58 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from denoisekit import option_presets as preset
 from denoisekit.hookspecs import hookimpl
 from denoisekit.image import formats
 from denoisekit.image.ddim_record import DDIM_PIPELINE
 from denoisekit.pipeline import Pipeline
 from denoisekit.records import DatasetRecord, DemoInputs, DomainRecord, FormatRecord, Option, PipelineRecord
-
-ZS_N2N_OPTIONS = (
-    Option(name="iterations", default=2000, minimum=1, maximum=100_000, help="training iterations (Adam steps)"),
-    Option(name="lr", default=1e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
-    Option(name="lr_step", default=1500, minimum=1, maximum=100_000,
-           help="iterations after which the learning rate halves"),
-    Option(name="channels", default=48, minimum=1, maximum=512, help="feature channels of the two hidden conv layers"),
-    Option(name="clip", default=True,
-           help="clip the output to the integer dtype's range, or to the input's [min, max] for floats"),
-)
-
-
-NOISE2SCORE_OPTIONS = (
-    Option(name="noise", default="gaussian", choices=("gaussian", "poisson", "gamma"),
-           help="noise model of the Tweedie estimate: gaussian (additive), poisson (shot), gamma (speckle)"),
-    Option(name="sigma", default=0.0, minimum=0.0,
-           help="gaussian: noise std in the input's units; 0 estimates it (MAD of the finest diagonal Haar band)"),
-    Option(name="gain", default=0.0, minimum=0.0,
-           help="poisson: gain in the input's units, y = gain * Poisson(x / gain) (1 for photon counts); "
-                "0 estimates it"),
-    Option(name="ell", default=0.0, minimum=0.0,
-           help="gamma: shape (number of looks), y = x * Gamma(ell, 1 / ell); 0 estimates it"),
-    Option(name="steps", default=800, minimum=1, maximum=100_000,
-           help="training steps (Adam, cosine decay to lr / 10)"),
-    Option(name="patch", default=32, minimum=2, maximum=512, help="side of the random square training patches"),
-    Option(name="batch", default=16, minimum=1, maximum=256, help="patches per training step"),
-    Option(name="lr", default=3e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
-    Option(name="width", default=32, minimum=1, maximum=512,
-           help="feature channels of the 6-layer residual score network"),
-    Option(name="delta_max", default=0.1, minimum=1e-6,
-           help="AR-DAE perturbation scale at the start (on the image scaled to [0, 1])"),
-    Option(name="delta_min", default=0.001, minimum=1e-6,
-           help="AR-DAE perturbation scale at the end, reached linearly over the steps"),
-    Option(name="clip", default=True,
-           help="clip the output to the integer dtype's range, or to the input's [min, max] for floats"),
-)
+from denoisekit.selfsup_options import NOISE2SCORE_OPTIONS, ZS_N2N_OPTIONS, check_noise2score
 
 NEIGHBOR2NEIGHBOR_OPTIONS = (
-    Option(name="steps", default=1000, minimum=1, maximum=100_000,
-           help="training steps (Adam, cosine decay to lr / 10)"),
-    Option(name="patch", default=32, minimum=2, maximum=512, help="side of the random square training patches"),
-    Option(name="batch", default=16, minimum=1, maximum=256, help="patches per training step"),
-    Option(name="lr", default=1e-3, minimum=0.0, maximum=1.0, help="Adam learning rate"),
+    preset.iterations(1000, detail="Adam, cosine decay to lr / 10"),
+    preset.patch(32),
+    preset.batch(16, 256),
+    preset.lr(1e-3),
     Option(name="width", default=32, minimum=1, maximum=512, help="feature channels of the 6-layer residual network"),
     Option(name="gamma", default=2.0, minimum=0.0, help="weight of the regulariser (the paper's gamma)"),
-    Option(name="clip", default=True,
-           help="clip the output to the integer dtype's range, or to the input's [min, max] for floats"),
+    preset.clip(),
 )
 
 
@@ -134,11 +98,11 @@ def register_pipelines() -> list[PipelineRecord]:
         PipelineRecord(
             name="noise2score", domain="image", factory=_noise2score, options=NOISE2SCORE_OPTIONS,
             summary="Noise2Score: a score network fitted to the noisy image, Tweedie's formula (Kim & Ye 2021)",
-            formats=("npy", "png", "tiff", "nifti"), test_config={"steps": 20}),
+            formats=("npy", "png", "tiff", "nifti"), test_config={"iterations": 20}, check=check_noise2score),
         PipelineRecord(
             name="neighbor2neighbor", domain="image", factory=_neighbor2neighbor, options=NEIGHBOR2NEIGHBOR_OPTIONS,
             summary="Neighbor2Neighbor: a CNN fitted to neighbour sub-images of the noisy image (Huang et al. 2021)",
-            formats=("npy", "png", "tiff", "nifti"), test_config={"steps": 20}),
+            formats=("npy", "png", "tiff", "nifti"), test_config={"iterations": 20}),
         DDIM_PIPELINE,
     ]
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from denoisekit.fit_result import FitResult
 from denoisekit.pipeline import RunContext
 from denoisekit.sample import Sample
 from denoisekit.training_data import TrainingData
@@ -35,7 +36,7 @@ def train_prior(dataset: Any, config: Mapping[str, Any], ctx: RunContext,
     from denoisekit.denoisers import BiasFreeCNN
     from denoisekit.training import Trainer
 
-    sigma_max, steps, lr = config["sigma_max"], config["steps"], config["lr"]
+    sigma_max, steps, lr = config["sigma_max"], config["iterations"], config["lr"]
 
     def add_noise(batch: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, torch.Tensor]:
         x = batch["x"]
@@ -78,7 +79,7 @@ def unit_slices(sample: Sample) -> np.ndarray:
     return (slices - np.float32(low)) / np.float32(scale)
 
 
-def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: RunContext) -> dict[str, Any]:
+def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: RunContext) -> FitResult:
     """``denoisekit train image/ddim``: train on the clean images in ``data`` (``clean/*`` or the folder's own
     files), in any format the pipeline reads; every 2-D slice of a volume or stack is one training image."""
     from denoisekit.data import ArrayDataset
@@ -100,7 +101,6 @@ def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: R
         raise InputError(data.folder, "images with different numbers of channels (train on grayscale or colour, "
                                       "not both)")
     _, trainer = train_prior(ArrayDataset(items), config, ctx, checkpoints)
-    ctx.notes["images"] = len(items)
-    ctx.notes["final_loss"] = trainer.history[-1][1] if trainer.history else None
     state = {k: v.detach().to(torch.float32).cpu().clone() for k, v in trainer.ema.module.state_dict().items()}
-    return {"state_dict": state}
+    return FitResult({"state_dict": state}, notes={
+        "images": len(items), "final_loss": trainer.history[-1][1] if trainer.history else None})

@@ -33,6 +33,7 @@ from denoisekit.losses import Neighbor2Neighbor, Noise2Score, SelfSupervisedLoss
 from denoisekit.noise import Gamma, Gaussian, NoiseModel, Poisson
 from denoisekit.noise_level import estimate_sigma
 from denoisekit.pipeline import RunContext
+from denoisekit.pipeline_result import PipelineResult
 from denoisekit.sample import Sample
 from denoisekit.training import Trainer
 
@@ -79,12 +80,6 @@ class ResConvNet(nn.Module):
 
 # ------------------------------------------------------------------------------------ noise level estimates
 
-def mad_sigma(y: np.ndarray) -> float:
-    """Temporary: ct's denoise_filter2noise.py (another helper's file) still imports this name; it goes once that
-    file calls ``denoisekit.api.estimate_sigma(y, undecimated=True)``."""
-    return estimate_sigma(y, undecimated=True)
-
-
 def estimate_gain(y: np.ndarray) -> float:
     """Poisson gain zeta of y = zeta Poisson(x / zeta) (y >= 0): Var[sqrt(y + 3 zeta / 8)] ~ zeta / 4
     (Anscombe's variance stabilisation, scaled), so zeta = 4 sigma(sqrt(y + 3 zeta / 8))^2 (the undecimated
@@ -126,7 +121,7 @@ def train_net(net: ResConvNet, loss: SelfSupervisedLoss, slices: np.ndarray, con
     items = list(slices) * -(-batch // n)
     loader = DeviceLoader(ArrayDataset(items, key="y"), ctx.device, batch, patch=patch, flips=(0, 1),
                           drop_last=True, generator=ctx.seed)
-    steps = config["steps"]
+    steps = config["iterations"]
     # no mixed precision: Noise2Score's perturbations (delta down to 1e-3) are below bf16's resolution
     trainer = Trainer(net, make_loss_fn(loss), lambda p: torch.optim.Adam(p, lr=config["lr"]),
                       scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, steps, config["lr"] / 10),
@@ -168,42 +163,27 @@ class Noise2ScorePipeline:
 
     name = "noise2score"
 
-    def check_options(self, config: Mapping[str, Any]) -> None:
-        """A UserError for options that do not go together."""
-        kind = config["noise"]
-        for option, used_by in (("sigma", "gaussian"), ("gain", "poisson"), ("ell", "gamma")):
-            if config[option] and kind != used_by:
-                raise UserError(f"{self.name}: option {option!r} applies to noise={used_by} only "
-                                f"(got noise={kind}, {option}={config[option]})")
-        if config["delta_min"] > config["delta_max"]:
-            raise UserError(f"{self.name}: delta_min ({config['delta_min']}) must not exceed delta_max "
-                            f"({config['delta_max']})")
-
-    def noise_model(self, y: np.ndarray, config: Mapping[str, Any], scale: float,
-                    ctx: RunContext) -> tuple[NoiseModel, float]:
-        """The noise model on the scaled slices ``y`` and its average variance there; the values used (in
-        the input's units) go to ``ctx.notes`` (run.json)."""
+    def noise_model(self, y: np.ndarray, config: Mapping[str, Any],
+                    scale: float) -> tuple[NoiseModel, float, dict[str, float]]:
+        """The noise model on the scaled slices ``y``, its average variance there and the value used, in the
+        input's units, as the result's notes (run.json)."""
         kind = config["noise"]
         if kind == "gaussian":
             sigma = config["sigma"] / scale if config["sigma"] else estimate_sigma(y, undecimated=True)
-            ctx.notes["sigma"] = sigma * scale
             if sigma <= 0:
                 raise UserError(f"{self.name}: the estimated noise level is 0 (a flat or noiseless image); "
                                 "set sigma")
-            return Gaussian(sigma), sigma**2
+            return Gaussian(sigma), sigma**2, {"sigma": sigma * scale}
         mean = float(y.mean())
         if kind == "poisson":
             gain = config["gain"] / scale if config["gain"] else estimate_gain(y)
-            ctx.notes["gain"] = gain * scale
             if gain <= 0:
                 raise UserError(f"{self.name}: the estimated Poisson gain is 0 (a flat image); set gain")
-            return Poisson(gain), gain * max(mean, gain)
+            return Poisson(gain), gain * max(mean, gain), {"gain": gain * scale}
         ell = config["ell"] or estimate_ell(y)
-        ctx.notes["ell"] = ell
-        return Gamma(ell), max(mean, 1e-6) ** 2 / ell
+        return Gamma(ell), max(mean, 1e-6) ** 2 / ell, {"ell": ell}
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
-        self.check_options(config)
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         where = sample.path or Path("<input>")
         stack = as_stack(sample, self.name)
         x = stack.array
@@ -216,12 +196,12 @@ class Noise2ScorePipeline:
                                         f"the minimum is {x.min():g}")
             low, scale = 0.0, float(sample.data_range or x.max()) or 1.0
         y = (x - low) / scale
-        noise, variance = self.noise_model(y, config, scale, ctx)
+        noise, variance, notes = self.noise_model(y, config, scale)
 
         # R(y) = net(y) / sqrt(variance): the net predicts a noise-sized term, not a score of size 1 / sigma
         net = seeded_net(y.shape[1], config, ctx, out_scale=1.0 / math.sqrt(variance))
         loss = Noise2Score(sigma_max=config["delta_max"], sigma_min=config["delta_min"],
-                           anneal_steps=config["steps"], noise=noise).to(ctx.device)
+                           anneal_steps=config["iterations"], noise=noise).to(ctx.device)
         with ctx.stage("train"):
             train_net(net, loss, y, config, ctx)
         net.eval()
@@ -241,8 +221,8 @@ class Noise2ScorePipeline:
         with ctx.stage("denoise"):
             out = apply_net(estimate, y, ctx, config["width"], self.name)
         if kept:
-            ctx.notes["pixels_left_noisy"] = kept
-        return stack.restore(out * scale + low, sample, config["clip"])
+            notes["pixels_left_noisy"] = kept
+        return PipelineResult(stack.restore(out * scale + low, sample, config["clip"]), notes=notes)
 
 
 class Neighbor2NeighborPipeline:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from denoisekit import metrics
+from denoisekit.api import psnr, ssim
 
 RED_CNN_WINDOW = (-160.0, 240.0)
 BRAIN_WINDOW = (0.0, 80.0)  # centre 40, width 80
@@ -50,10 +50,10 @@ def _windowed(fn, window: tuple[float, float], scale: float, data_range: float):
     return metric
 
 
-ct_psnr = _windowed(metrics.psnr, RED_CNN_WINDOW, 1.0, 400.0)
-ct_ssim = _windowed(metrics.ssim, RED_CNN_WINDOW, 1.0, 400.0)
-ct_psnr_brain = _windowed(metrics.psnr, BRAIN_WINDOW, 80.0, 1.0)
-ct_ssim_brain = _windowed(metrics.ssim, BRAIN_WINDOW, 80.0, 1.0)
+ct_psnr = _windowed(psnr, RED_CNN_WINDOW, 1.0, 400.0)
+ct_ssim = _windowed(ssim, RED_CNN_WINDOW, 1.0, 400.0)
+ct_psnr_brain = _windowed(psnr, BRAIN_WINDOW, 80.0, 1.0)
+ct_ssim_brain = _windowed(ssim, BRAIN_WINDOW, 80.0, 1.0)
 
 
 def uniform_window(reference: np.ndarray, size: int = NOISE_WINDOW) -> tuple[slice, slice]:

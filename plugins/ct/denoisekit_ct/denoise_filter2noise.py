@@ -9,30 +9,33 @@ on the whole slice with the sigmas scaled by those and by ``sigma_scale`` (spati
 FBP's correlated noise about threefold), the initial spatial sigmas 1 pixel.
 
 The learned sigma maps (sigma_x, sigma_y in pixels, sigma_r in HU, as used, i.e. scaled) are summarised
-in ``ctx.notes["sigma_maps"]`` (run.json: per stage, mean / min / max over all slices) and kept as an
+in the result's ``notes["sigma_maps"]`` (run.json: per stage, mean / min / max over all slices) and kept as an
 array (slices, stages, 3, H / patch, W / patch) (one value per patch, as predicted) in
 the result's ``extras["sigma_maps"]``, which the runner writes as ``<input stem>.sigma_maps.npy``.
-The scales chosen by ``strength=sure`` are listed per slice in ``ctx.notes["sure_scales"]``.
+The scales chosen by ``strength=sure`` are listed per slice in ``notes["sure_scales"]``.
+
+Collapse guard (``strength=sure`` with the patch range): when the fitted filter's residual holds less than
+half the finest band's noise estimate, the fit has collapsed to near the identity; the paper's pixel-range
+filter is then fitted too (same seed, 9 x 9 window) and SURE decides between it, at its fitted strength, and
+the patch-range candidates. The slices where this happened are listed in ``notes["sure_collapse_guard"]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from denoisekit.api import PipelineResult
-from denoisekit.errors import UserError
-from denoisekit.image.selfsup_pipeline import mad_sigma
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import PipelineResult, RunContext, Sample, UserError, estimate_sigma
 from denoisekit_ct.denoise_slices import denoise_slices, to_hu, to_unit, window, with_description
 from denoisekit_ct.filter2noise.fit import FitSettings, denoise, fit
 from denoisekit_ct.filter2noise.sure_strength import StrengthSearch, choose_strength
 
 INITIAL_RANGE_PER_MAD = 6.0
+PAPER_MAX_RADIUS = 4  # the paper's filter, the strength=sure fallback when the patch-range fit collapses
 MIN_SIDE = 16
 MAP_NAMES = ("sigma_x_px", "sigma_y_px", "sigma_r_hu")
 
@@ -76,20 +79,37 @@ class Filter2NoisePipeline:
         search = strength_search(config, low, high) if config["strength"] == "sure" else None
         maps: list[np.ndarray] = []
         chosen: list[tuple[float, float]] = []
+        fallbacks: list[dict[str, Any]] = []
 
         def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             x = to_unit(hu, low, high)
-            initial_r = max(INITIAL_RANGE_PER_MAD * mad_sigma(x[None, None]), 1e-3)
+            noise_level = estimate_sigma(x[None, None], undecimated=True)
+            initial_r = max(INITIAL_RANGE_PER_MAD * noise_level, 1e-3)
             y = torch.from_numpy(x)[None, None].to(slice_ctx.device)
             with slice_ctx.stage("train"):
                 net = fit(y, fit_settings(config, initial_r), slice_ctx.seed,
                           slice_ctx.progress if slice_ctx.show_progress else None)
             sigma_scale, range_scale = config["sigma_scale"], config["range_scale"]
             if search is not None:
+                paper: list = []  # the paper's pixel-range filter, fitted only if the patch-range fit collapsed
+
+                def fit_paper_filter():
+                    settings = replace(fit_settings(config, initial_r), range_patch=0, dilation=1,
+                                       max_radius=min(PAPER_MAX_RADIUS, config["max_radius"]))
+                    with torch.enable_grad():  # called inside the strength search's no_grad
+                        paper.append(fit(y, settings, slice_ctx.seed))
+                    return paper[0]
+
                 with slice_ctx.stage("strength"):
                     choice = choose_strength(net, y, search, slice_ctx.seed,
-                                             slice_ctx.progress if slice_ctx.show_progress else None)
+                                             slice_ctx.progress if slice_ctx.show_progress else None,
+                                             noise_level=noise_level,
+                                             fallback=fit_paper_filter if config["range_patch"] else None)
                 chosen.append((choice.sigma_scale, choice.range_scale))
+                if paper:
+                    fallbacks.append({"slice": len(chosen) - 1, "paper_filter_chosen": choice.fallback})
+                if choice.fallback:
+                    net = paper[0]
                 sigma_scale, range_scale = sigma_scale * choice.sigma_scale, range_scale * choice.range_scale
             with slice_ctx.stage("denoise"):
                 out, stage_maps = denoise(net, y, sigma_scale, range_scale)
@@ -98,14 +118,17 @@ class Filter2NoisePipeline:
             return to_hu(out[0, 0].cpu().numpy(), low, high)
 
         result = denoise_slices(sample, self.name, MIN_SIDE, ctx, one_slice)
+        notes = dict(result.notes)
         stacked = np.stack(maps).astype(np.float32)
         stacked[:, :, 2] *= high - low  # sigma_r in HU
-        ctx.notes["sigma_maps"] = summarise(stacked)
-        ctx.notes["sigma_maps_units"] = "sigma_x, sigma_y in pixels, sigma_r in HU; as applied (after the scales)"
+        notes["sigma_maps"] = summarise(stacked)
+        notes["sigma_maps_units"] = "sigma_x, sigma_y in pixels, sigma_r in HU; as applied (after the scales)"
         description = f"filter2noise S{config['stages']}"
         if chosen:
-            ctx.notes["sure_scales"] = [list(c) for c in chosen]  # per slice: (sigma_scale, range_scale) chosen
+            notes["sure_scales"] = [list(c) for c in chosen]  # per slice: (sigma_scale, range_scale) chosen
             description += " SURE"
-        result = with_description(result, f"{description} sigma_scale={config['sigma_scale']:g} "
-                                          f"range_scale={config['range_scale']:g}")
-        return PipelineResult(result, extras={"sigma_maps": stacked})
+        if fallbacks:  # slices whose patch-range fit collapsed: the paper's filter was fitted and ranked too
+            notes["sure_collapse_guard"] = fallbacks
+        restored = with_description(result.sample, f"{description} sigma_scale={config['sigma_scale']:g} "
+                                                   f"range_scale={config['range_scale']:g}")
+        return PipelineResult(restored, extras={"sigma_maps": stacked}, notes=notes)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from denoisekit.records import DemoInputs
+from denoisekit.api import DemoInputs
 
 SIZE = 48
 
@@ -30,7 +30,7 @@ def head_phantom(size: int = SIZE, seed: int = 0, noise_hu: float = 40.0) -> tup
 
 def build_tiny_ct_sample(directory: Path) -> DemoInputs:
     """Write ``reference.dcm`` and ``lowdose.dcm`` into ``directory`` (idempotent: same files each time)."""
-    from denoisekit.sample import Sample
+    from denoisekit.api import Sample
     from denoisekit_ct.dicom_format import new_ct_dataset, write_dicom
 
     directory = Path(directory)

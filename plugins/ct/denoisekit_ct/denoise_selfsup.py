@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.pipeline import Pipeline, RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import Pipeline, PipelineResult, RunContext, Sample, as_result
 from denoisekit_ct.denoise_slices import denoise_slices, to_hu, to_unit, window, with_description
 
 
@@ -25,34 +24,34 @@ class WindowedImagePipeline:
     def __init__(self, name: str, inner: Pipeline, option_names: tuple[str, ...]):
         self.name, self.inner, self.option_names = name, inner, option_names
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         low, high = window(config)
         inner_config = {k: config[k] for k in self.option_names}
         notes: list[dict[str, Any]] = []
 
         def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             scaled = Sample(to_unit(hu, low, high), "HW", "npy", data_range=1.0, path=sample.path)
-            out = self.inner(scaled, inner_config, slice_ctx)
-            if slice_ctx.notes:
-                notes.append(dict(slice_ctx.notes))
-            return to_hu(out.array, low, high)
+            out = as_result(self.inner(scaled, inner_config, slice_ctx))
+            if out.notes:
+                notes.append(dict(out.notes))
+            return to_hu(out.sample.array, low, high)
 
         result = denoise_slices(sample, self.name, 2, ctx, one_slice)
+        per_slice: dict[str, Any] = {}
         if notes:
-            ctx.notes["per_slice"] = notes if len(notes) > 1 else notes[0]
-            ctx.notes["per_slice_units"] = "window-scaled: [0, 1] over [window_low, window_high] HU"
-        return with_description(result, f"{self.name} (denoisekit)")
+            per_slice = {"per_slice": notes if len(notes) > 1 else notes[0],
+                         "per_slice_units": "window-scaled: [0, 1] over [window_low, window_high] HU"}
+        return PipelineResult(with_description(result.sample, f"{self.name} (denoisekit)"),
+                              notes={**result.notes, **per_slice})
 
 
 def zs_n2n() -> WindowedImagePipeline:
-    from denoisekit.image.plugin import ZS_N2N_OPTIONS
-    from denoisekit.image.zs_n2n import ZeroShotN2N
+    from denoisekit.api import ZS_N2N_OPTIONS, ZeroShotN2N
 
     return WindowedImagePipeline("zs-n2n", ZeroShotN2N(), tuple(o.name for o in ZS_N2N_OPTIONS))
 
 
 def noise2score() -> WindowedImagePipeline:
-    from denoisekit.image.plugin import NOISE2SCORE_OPTIONS
-    from denoisekit.image.selfsup_pipeline import Noise2ScorePipeline
+    from denoisekit.api import NOISE2SCORE_OPTIONS, Noise2ScorePipeline
 
     return WindowedImagePipeline("noise2score", Noise2ScorePipeline(), tuple(o.name for o in NOISE2SCORE_OPTIONS))

@@ -16,7 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.api import InputError, Option, RunContext, Sample, UserError, as_stack, for_each_slice
+from denoisekit.api import (
+    InputError,
+    Option,
+    PipelineResult,
+    RunContext,
+    Sample,
+    UserError,
+    as_stack,
+    check_noise2score,
+    for_each_slice,
+)
 
 WINDOW_OPTIONS = (
     Option(name="window_low", default=-1024.0, minimum=-10000.0, maximum=10000.0,
@@ -36,6 +46,25 @@ def window(config: Mapping[str, Any]) -> tuple[float, float]:
     return low, high
 
 
+def check_window(config: Mapping[str, Any]) -> None:
+    """A pipeline record's ``check``: the scaling window is not empty (called before the input is read)."""
+    window(config)
+
+
+def check_noise2score_window(config: Mapping[str, Any]) -> None:
+    """``ct/noise2score``'s ``check``: the window, and the core's Noise2Score options that go together."""
+    window(config)
+    check_noise2score(config)
+
+
+def check_sure_window(config: Mapping[str, Any]) -> None:
+    """``ct/filter2noise``'s ``check``: the window, and the tissue window of ``strength=sure`` is not empty."""
+    window(config)
+    low, high = float(config["sure_window_low"]), float(config["sure_window_high"])
+    if not high > low:
+        raise UserError(f"sure_window_high ({high:g}) must be above sure_window_low ({low:g})")
+
+
 def to_unit(hu: np.ndarray, low: float, high: float) -> np.ndarray:
     """HU -> (HU - low) / (high - low), float32."""
     return ((hu - low) / (high - low)).astype(np.float32)
@@ -46,12 +75,13 @@ def to_hu(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return (x * (high - low) + low).astype(np.float32)
 
 
-def denoise_slices(sample: Sample, name: str, min_side: int, ctx: RunContext, fn: SliceFn) -> Sample:
+def denoise_slices(sample: Sample, name: str, min_side: int, ctx: RunContext, fn: SliceFn) -> PipelineResult:
     """Apply ``fn(slice_hu (H, W) float32, slice_ctx) -> (H, W)`` to every 2-D slice of ``sample``.
 
     The slices go through the core's :func:`~denoisekit.api.for_each_slice`: slice ``i`` gets its own
     :class:`RunContext` seeded ``ctx.seed + i`` (progress bars only when there is one slice, the slices' bar
-    otherwise) whose stage timings are added to ``ctx``'s. The result has the input's shape and axes, float32 (HU).
+    otherwise) whose stage timings are added to ``ctx``'s. The result's sample has the input's shape and axes,
+    float32 (HU); its notes give the number of ``slices``.
     """
     where = sample.path or Path("<input>")
     stack = as_stack(sample, name)
@@ -59,9 +89,8 @@ def denoise_slices(sample: Sample, name: str, min_side: int, ctx: RunContext, fn
     if min(h, w) < min_side:
         raise InputError(where, f"{name} needs slices of at least {min_side}x{min_side} pixels, got {h}x{w}")
     out = for_each_slice(ctx, stack.array.reshape(n * c, h, w), fn, f"{name}: slices")
-    ctx.notes["slices"] = n * c
     result = stack.restore(out.astype(np.float32, copy=False).reshape(n, c, h, w), sample)
-    return replace(result, array=result.array.astype(np.float32, copy=False))
+    return PipelineResult(replace(result, array=result.array.astype(np.float32, copy=False)), notes={"slices": n * c})
 
 
 def with_description(sample: Sample, text: str) -> Sample:

@@ -38,8 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError, check_file, reason
-from denoisekit.sample import Sample
+from denoisekit.api import InputError, Sample, check_file, reason
 
 CT_DATA_RANGE = 400.0
 REPORT_WINDOW = (-160.0, 240.0)  # report.png shows the window of ct_psnr / ct_ssim (RED-CNN convention)

@@ -13,10 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError, UserError
-from denoisekit.pipeline import RunContext
-from denoisekit.records import DemoInputs
-from denoisekit.sample import Sample
+from denoisekit.api import DemoInputs, InputError, PipelineResult, RunContext, Sample, UserError
 
 
 def geometry_from_config(config: Mapping[str, Any], views: int, detectors: int):
@@ -45,7 +42,7 @@ def geometry_from_config(config: Mapping[str, Any], views: int, detectors: int):
 class FBPPipeline:
     """Filtered back-projection of each sinogram of the input (``HW`` = views x detectors, ``DHW`` a stack)."""
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         import torch
 
         from denoisekit_ct.fbp import angular_step, fbp
@@ -73,13 +70,14 @@ class FBPPipeline:
             for sinogram in ctx.progress(stack, "FBP", total=len(stack)):
                 t = torch.as_tensor(np.asarray(sinogram, dtype=np.float32), device=ctx.device)
                 images.append(fbp(t, geometry, config["filter"]).cpu().numpy())
-        ctx.notes["geometry"] = (f"{geometry.kind}, {views} views over {config['angle_range_deg'] or 'default'} deg, "
-                                 f"{detectors} bins of {geometry.detector_spacing:g}, "
-                                 f"image {geometry.image_shape[0]}^2 of pixel {geometry.pixel_size:g}")
+        described = (f"{geometry.kind}, {views} views over {config['angle_range_deg'] or 'default'} deg, "
+                     f"{detectors} bins of {geometry.detector_spacing:g}, "
+                     f"image {geometry.image_shape[0]}^2 of pixel {geometry.pixel_size:g}")
         array = np.stack(images) if sample.axes == "DHW" else images[0]
         meta = {**{k: v for k, v in sample.meta.items() if k != "dtype"}, "dtype": "<f4"}
-        return Sample(array.astype(np.float32), sample.axes, sample.format, meta, None, sample.path,
-                      description=f"FBP ({config['filter']}, {geometry.kind})")
+        return PipelineResult(Sample(array.astype(np.float32), sample.axes, sample.format, meta, None, sample.path,
+                                     description=f"FBP ({config['filter']}, {geometry.kind})"),
+                              notes={"geometry": described})
 
 
 def build_fbp_sample(directory: Path) -> DemoInputs:

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from denoisekit.operators import ForwardOperator
+from denoisekit.api import ForwardOperator
 from denoisekit_ct.geometry import Geometry, fan_beam, parallel_beam, rays
 
 

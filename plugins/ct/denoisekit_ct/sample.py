@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.records import DemoInputs
+from denoisekit.api import DemoInputs
 
 SOURCE = "693_UNCR.dcm"
 I0S = (1e5, 2.5e4, 1e4)
@@ -105,13 +105,13 @@ def build_ct_sample(directory: Path) -> DemoInputs:
     """Write the sample into ``directory`` (nothing is redone when a complete build is there)."""
     from pydicom.uid import generate_uid
 
-    from denoisekit.catalogue import write_manifest
-    from denoisekit_ct import denoise_records
+    from denoisekit.api import write_manifest
+    from denoisekit_ct import denoising_records
     from denoisekit_ct.ct_metrics import ct_noise_std, ct_psnr
 
     directory = Path(directory)
     inputs = DemoInputs(input=directory / dose_file(DEMO_I0), reference=directory / "reference.dcm",
-                        config=dict(getattr(denoise_records, "DEMO_CONFIG", {})))
+                        config=dict(getattr(denoising_records, "DEMO_CONFIG", {})))
     if _is_built(directory):
         return inputs
     directory.mkdir(parents=True, exist_ok=True)
@@ -150,7 +150,7 @@ class CTSampleSet:
     "i0": I0}`` for the doses in the manifest, float32 HU arrays of shape (1, 512, 512)."""
 
     def __init__(self, folder: Path):
-        from denoisekit.errors import InputError
+        from denoisekit.api import InputError
         from denoisekit_ct.dicom_format import read_dataset
 
         folder = Path(folder)

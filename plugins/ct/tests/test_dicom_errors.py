@@ -18,7 +18,7 @@ from denoisekit_ct.dicom_format import (
     write_dicom_series,
 )
 
-from denoisekit.errors import InputError
+from denoisekit.api import InputError
 
 
 def _save(ds, path: Path) -> Path:

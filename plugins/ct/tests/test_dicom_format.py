@@ -15,7 +15,7 @@ from denoisekit_ct.dicom_format import (
     write_dicom_series,
 )
 
-from denoisekit.errors import InputError
+from denoisekit.api import InputError
 
 GEOMETRY_TAGS = ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "SliceThickness")
 

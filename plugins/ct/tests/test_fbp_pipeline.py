@@ -7,13 +7,11 @@ import pytest
 import torch
 from denoisekit_ct.fbp_pipeline import FBPPipeline
 from denoisekit_ct.geometry import fan_beam, parallel_beam
-from denoisekit_ct.io_records import PIPELINES
 from denoisekit_ct.projector import CTProjector
+from denoisekit_ct.reconstruction_records import PIPELINES
 
-from denoisekit.errors import InputError, UserError
-from denoisekit.options import resolve_options
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import InputError, RunContext, Sample, UserError
+from denoisekit.testing import resolve_options
 
 RECORD = next(r for r in PIPELINES if r.name == "fbp")
 
@@ -22,7 +20,8 @@ def _run(sinogram: np.ndarray, axes: str = "HW", **overrides):
     config = resolve_options(RECORD, overrides=overrides)
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
     sample = Sample(sinogram.astype(np.float32), axes, "npy", {"dtype": "<f4"}, None, None)
-    return FBPPipeline()(sample, config, ctx), ctx
+    result = FBPPipeline()(sample, config, ctx)
+    return result.sample, result.notes
 
 
 def _disc(n: int) -> np.ndarray:
@@ -34,11 +33,11 @@ def test_parallel_sinogram_to_image():
     """64^2 disc of value 1, 90 views, 91 one-pixel bins: the default output (64^2) reads 1 inside."""
     g = parallel_beam((64, 64), 90, detectors=91)
     sino = CTProjector(g).A(torch.from_numpy(_disc(64))).numpy()
-    out, ctx = _run(sino)
+    out, notes = _run(sino)
     assert out.array.shape == (64, 64) and out.axes == "HW" and out.array.dtype == np.float32
     inner = _disc(64).astype(bool) & (np.roll(_disc(64), 4, 0) > 0) & (np.roll(_disc(64), -4, 0) > 0)
     assert float(np.mean(out.array[inner])) == pytest.approx(1.0, abs=0.02)
-    assert "parallel" in ctx.notes["geometry"]
+    assert "parallel" in notes["geometry"]
 
 
 def test_stack_of_fan_beam_sinograms_with_a_set_size():
@@ -77,7 +76,7 @@ def test_fbp_sample_reconstructs_with_the_default_options(tmp_path):
     PSNR against the phantom (data range 1) measured 28.0 dB (ramp), bound 26 dB."""
     from denoisekit_ct.fbp_pipeline import build_fbp_sample
 
-    from denoisekit.metrics import psnr
+    from denoisekit.api import psnr
 
     inputs = build_fbp_sample(tmp_path)
     out, _ = _run(np.load(inputs.input))
@@ -92,8 +91,7 @@ def test_runner_writes_the_reconstruction_and_its_metrics(tmp_path):
 
     from denoisekit_ct.fbp_pipeline import build_fbp_sample
 
-    from denoisekit.manager import PluginHost
-    from denoisekit.runner import run_pipeline
+    from denoisekit.testing import PluginHost, run_pipeline
 
     inputs = build_fbp_sample(tmp_path / "sample")
     result = run_pipeline(PluginHost(), "ct/fbp", inputs.input, tmp_path / "out", reference=inputs.reference,

@@ -210,7 +210,7 @@ def test_patch_range_beats_the_pixel_range_on_a_real_head_ct_crop():
     from denoisekit_ct.lowdose import simulate_low_dose
     from denoisekit_ct.sample import source_slice
 
-    from denoisekit.image.selfsup_pipeline import mad_sigma
+    from denoisekit.api import estimate_sigma
 
     ds, hu = source_slice()
     reference = hu[60:188, 192:320].copy()
@@ -220,7 +220,8 @@ def test_patch_range_beats_the_pixel_range_on_a_real_head_ct_crop():
     y = torch.from_numpy(x)[None, None]
     scores = []
     for options in ({}, {"range_patch": 3, "max_radius": 6}):
-        settings = FitSettings(iterations=40, crop=64, initial_sigma_r=INITIAL_RANGE_PER_MAD * mad_sigma(x[None, None]),
+        settings = FitSettings(iterations=40, crop=64,
+                               initial_sigma_r=INITIAL_RANGE_PER_MAD * estimate_sigma(x[None, None], undecimated=True),
                                **options)
         out = to_hu(denoise(fit(y, settings, seed=0), y)[0][0, 0].numpy(), -1024, 3072)
         scores.append((ct_psnr(out, reference), ct_ssim(out, reference)))

@@ -1,9 +1,8 @@
 """A hyperspectral sample as the core's bands-first float32 view (:func:`denoisekit.api.as_cube`), and back.
 
-The band axis is ``C`` (the ENVI and .mat readers' "HWC"); a 3-D array without one (a .npy, which the image
-domain's reader labels "DHW") is taken as (rows, columns, bands), the plugin's convention for .npy cubes
-(docs/domains/hsi.md). Non-finite values and cubes with fewer than two bands or under 2x2 pixels are refused with
-an InputError.
+The band axis is ``C``: every reader of the plugin (ENVI, .mat and ``npy-cube``, whose convention is
+(rows, columns, bands): docs/domains/hsi.md) labels its cube "HWC"; a sample without H, W and C is refused, as are
+non-finite values and cubes with fewer than two bands or under 2x2 pixels, with an InputError.
 """
 
 from __future__ import annotations
@@ -42,7 +41,9 @@ def _checked_axes(sample: Sample, name: str) -> str:
         raise InputError(where, f"{name} needs a 3-D cube (rows, columns, bands), got shape {x.shape}")
     if x.dtype.kind not in "biuf":
         raise InputError(where, f"{name} needs real numbers, got dtype {x.dtype}")
-    axes = sample.axes if "C" in sample.axes else "HWC"
+    axes = sample.axes
+    if sorted(axes) != ["C", "H", "W"]:
+        raise InputError(where, f"{name} needs a cube with axes H, W and C (bands), got {axes!r}")
     bands, h, w = (x.shape[axes.index(a)] for a in "CHW")
     if bands < 2:
         raise InputError(where, f"{name} needs at least 2 bands, got {bands}")

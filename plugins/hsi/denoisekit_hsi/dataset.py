@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.records import DemoInputs
-from denoisekit.sample import Sample
+from denoisekit.api import DemoInputs, Sample
 
 NAME = "hsi-sample"
 VERSION = 1
@@ -60,13 +59,13 @@ def build_sample(directory: Path) -> DemoInputs:
 def build_hsi_sample_set(root: Path, *, progress: Callable[..., Any] | None = None) -> Path:
     """Write ROOT/hsi-sample: ``clean.hdr`` (128x128x100) and one ``<case>.hdr`` per noise case, then
     ``manifest.json``; a complete build of the same version is left alone."""
-    from denoisekit import catalogue
+    from denoisekit.api import MANIFEST, dataset_progress, write_manifest
     from denoisekit_hsi.noise_sim import CASES
     from denoisekit_hsi.sample import make_cube
 
-    progress = progress or catalogue.progress
+    progress = progress or dataset_progress
     folder = Path(root) / NAME
-    manifest = folder / catalogue.MANIFEST
+    manifest = folder / MANIFEST
     if manifest.is_file():
         try:
             if json.loads(manifest.read_text()).get("version") == VERSION:
@@ -79,7 +78,7 @@ def build_hsi_sample_set(root: Path, *, progress: Callable[..., Any] | None = No
     write_cube(clean, folder / "clean.hdr", "denoisekit-hsi synthetic cube (clean)")
     for case in progress(CASES, f"{NAME}: writing noisy cubes", total=len(CASES)):
         write_cube(noisy_cube(clean, case), folder / f"{case}.hdr", f"denoisekit-hsi synthetic cube ({case} noise)")
-    catalogue.write_manifest(folder, {"version": VERSION, "shape": list(SHAPE), "seed": SEED, "cases": list(CASES)})
+    write_manifest(folder, {"version": VERSION, "shape": list(SHAPE), "seed": SEED, "cases": list(CASES)})
     return folder
 
 
@@ -88,7 +87,7 @@ class HSICubeFolder:
     ``{"x": clean, "y": noisy}`` (float32 (H, W, B)) for the i-th noisy cube in name order."""
 
     def __init__(self, folder: Path):
-        from denoisekit.errors import InputError
+        from denoisekit.api import InputError
 
         self.folder = Path(folder)
         self.clean_path = self.folder / "clean.hdr"

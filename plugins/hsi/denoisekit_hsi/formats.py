@@ -21,9 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError, check_file, reason
-from denoisekit.image.formats import to_dtype
-from denoisekit.sample import Sample
+from denoisekit.api import InputError, Sample, check_file, reason, to_dtype
 from denoisekit_hsi.cube_layout import nonfinite_bands
 
 INTERLEAVES = ("bsq", "bil", "bip")
@@ -194,7 +192,7 @@ def _file_order_blocks(cube: np.ndarray, interleave: str) -> Iterator[np.ndarray
 
 
 def preview_cube(sample: Sample) -> list[Any]:
-    """report.png of an ENVI or .mat cube: the core's cube preview, the RGB bands chosen by the
+    """report.png of an ENVI, .mat or .npy cube: the core's cube preview, the RGB bands chosen by the
     header's wavelengths when it has them."""
     from denoisekit.api import cube_preview
 

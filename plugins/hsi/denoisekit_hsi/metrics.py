@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from denoisekit.metrics import resolve_data_range, ssim
+from denoisekit.api import resolve_data_range, ssim
 
 
 def _spectral_last(estimate: np.ndarray, reference: np.ndarray, axes: str) -> tuple[np.ndarray, np.ndarray]:

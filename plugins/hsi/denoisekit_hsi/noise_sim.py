@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from denoisekit.noise.base import NoiseModel
+from denoisekit.api import NoiseModel
 
 CASES = ("gaussian", "non-iid", "poisson", "stripes", "deadlines", "impulse", "mixed")
 

@@ -1,6 +1,6 @@
-"""The classical-baseline pipelines (hsi/fasthyde, hsi/fasthyde-mixed, hsi/hyres, hsi/hyminor): Sample in,
-Sample out, on ``ctx.device``. A 3-D cube is (rows, columns, bands): ``HWC`` from ENVI and .mat, and any
-3-D .npy (which the image domain's reader labels ``DHW``) is taken in that order too."""
+"""The classical-baseline pipelines (hsi/fasthyde, hsi/fasthyde-mixed, hsi/hyres, hsi/hyminor): a Sample in, a
+PipelineResult out (the restored cube and the method's notes for run.json), on ``ctx.device``. A cube is
+(rows, columns, bands), ``HWC``, from each of the plugin's readers (ENVI, .mat, ``npy-cube``)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.errors import UserError
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import PipelineResult, RunContext, Sample, UserError
 from denoisekit_hsi.cube_layout import bands_last
 from denoisekit_hsi.fasthyde import fasthyde
 from denoisekit_hsi.fasthyde_mixed import fasthyde_mixed
@@ -48,39 +46,43 @@ def check_subspace(sample: Sample, k: int, bands: int) -> None:
 
 
 class FastHyDePipeline:
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         cube = bands_last(sample, "hsi/fasthyde")  # the sample's array as it is: a memmap stays mapped
         check_subspace(sample, config["k"], cube.shape[-1])
+        info: dict[str, Any] = {}
         with torch.no_grad():
             out = fasthyde(cube, k=config["k"], iid=config["iid"], patch=config["patch"],
                            threshold=config["threshold"], wiener=config["wiener"], progress=ctx.progress,
-                           info=ctx.notes, rows=config["rows"], device=ctx.device)
-        return output_of(sample, torch.from_numpy(out), _describe("hsi/fasthyde", config))
+                           info=info, rows=config["rows"], device=ctx.device)
+        return PipelineResult(output_of(sample, torch.from_numpy(out), _describe("hsi/fasthyde", config)), notes=info)
 
 
 class HyResPipeline:
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         cube = cube_of(sample, ctx)
+        info: dict[str, Any] = {}
         with torch.no_grad():
-            out = hyres(cube, levels=config["levels"], moments=config["moments"], info=ctx.notes)
-        return output_of(sample, out, _describe("hsi/hyres", config))
+            out = hyres(cube, levels=config["levels"], moments=config["moments"], info=info)
+        return PipelineResult(output_of(sample, out, _describe("hsi/hyres", config)), notes=info)
 
 
 class HyMiNoRPipeline:
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         cube = cube_of(sample, ctx)
+        info: dict[str, Any] = {}
         with torch.no_grad():
             out = hyminor(cube, iterations=config["iterations"], kappa=config["kappa"],
-                          denoiser=config["denoiser"], progress=ctx.progress, info=ctx.notes)
-        return output_of(sample, out, _describe("hsi/hyminor", config))
+                          denoiser=config["denoiser"], progress=ctx.progress, info=info)
+        return PipelineResult(output_of(sample, out, _describe("hsi/hyminor", config)), notes=info)
 
 
 class FastHyDeMixedPipeline:
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         cube = cube_of(sample, ctx)
         check_subspace(sample, config["k"], cube.shape[-1])
+        info: dict[str, Any] = {}
         with torch.no_grad():
             out = fasthyde_mixed(cube, iterations=config["iterations"], kappa=config["kappa"], k=config["k"],
                                  min_fraction=config["min_fraction"], destripe=config["destripe"],
-                                 progress=ctx.progress, info=ctx.notes)
-        return output_of(sample, out, _describe("hsi/fasthyde-mixed", config))
+                                 progress=ctx.progress, info=info)
+        return PipelineResult(output_of(sample, out, _describe("hsi/fasthyde-mixed", config)), notes=info)

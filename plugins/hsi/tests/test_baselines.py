@@ -107,7 +107,7 @@ def test_dct_denoiser_reduces_noise_by_its_factor():
 def test_fasthyde_streamed_from_an_envi_memmap_equals_in_memory(tmp_path, clean):
     from denoisekit_hsi.formats import read_envi, write_envi
 
-    from denoisekit.sample import Sample
+    from denoisekit.api import Sample
 
     noisy = add_noise(clean, "non-iid", torch.Generator().manual_seed(6))
     write_envi(Sample(noisy.numpy(), "HWC", "envi", {"dtype": "<f4", "interleave": "bsq"}), tmp_path / "n.hdr")

@@ -15,9 +15,7 @@ from denoisekit_hsi.dds2m.variational_loss import kl_to_standard_normal
 from denoisekit_hsi.diffusion_records import DDS2M_PIPELINE
 from denoisekit_hsi.metrics import mpsnr
 
-from denoisekit.errors import InputError
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import InputError, RunContext, Sample
 
 
 def mixing_cube(h: int, w: int, bands: int, seed: int) -> np.ndarray:
@@ -105,9 +103,10 @@ def test_pipeline_runs_and_refuses_bad_cubes(tmp_path):
     pipeline = DDS2M_PIPELINE.factory()
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
     cube = mixing_cube(12, 10, 6, 0)
-    out = pipeline(Sample(cube, "HWC", "npy"), config, ctx)
+    result = pipeline(Sample(cube, "HWC", "npy"), config, ctx)
+    out = result.sample
     assert out.array.shape == cube.shape and np.isfinite(out.array).all()
-    assert ctx.notes["sigma_source"].startswith("estimated per band")
+    assert result.notes["sigma_source"].startswith("estimated per band")
     bad = cube.copy()
     bad[2, 3, 4] = np.nan
     with pytest.raises(InputError, match=r"band\(s\) \[4\]"):

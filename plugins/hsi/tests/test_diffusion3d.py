@@ -57,7 +57,7 @@ def test_shipped_prior_gains_mpsnr_on_a_small_noisy_cube():
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
     pipeline = DIFFUSION3D_PIPELINE.factory()
     for steps in (0, 2):
-        out = pipeline(Sample(noisy, "HWC", "npy"), _config(steps=steps, clip=False), ctx)
+        out = pipeline(Sample(noisy, "HWC", "npy"), _config(steps=steps, clip=False), ctx).sample
         assert out.array.shape == clean.shape
         assert mpsnr(out.array, clean, 1.0) > before + 3, (steps, before, mpsnr(out.array, clean, 1.0))
 
@@ -79,12 +79,12 @@ def _cubes(folder: Path) -> Path:
 
 
 def _train(host, data: Path, out: Path, steps: int, notes: dict | None = None) -> dict:
-    config = {o.name: o.default for o in TRAINING_OPTIONS} | TRAINING_TEST_CONFIG | {"steps": steps}
+    config = {o.name: o.default for o in TRAINING_OPTIONS} | TRAINING_TEST_CONFIG | {"iterations": steps}
     ctx = RunContext(device=torch.device("cpu"), seed=3, show_progress=False, host=host)
-    weights = fit(TrainingData.for_pipeline(host, "hsi/diffusion3d", data), out, config, ctx)
+    fitted = fit(TrainingData.for_pipeline(host, "hsi/diffusion3d", data), out, config, ctx)
     if notes is not None:
-        notes.update(ctx.notes)
-    return weights
+        notes.update(fitted.notes)
+    return dict(fitted.weights)
 
 
 def test_fit_checkpoints_and_resumes_to_the_uninterrupted_weights(tmp_path, denoisekit_host):

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from denoisekit_hsi.formats import band_blocks, read_envi, read_mat, spatial_tiles, write_envi, write_mat
 
-from denoisekit.errors import InputError
-from denoisekit.sample import Sample
+from denoisekit.api import InputError, Sample
 
 WAVELENGTH = [450.0, 500.0, 550.0, 600.0]
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 from denoisekit_hsi import dct_denoiser, fasthyde
+from denoisekit_hsi.classical_records import FASTHYDE_MIXED_OPTIONS, FASTHYDE_OPTIONS
 from denoisekit_hsi.cube_layout import nonfinite_bands
 from denoisekit_hsi.formats import read_envi
-from denoisekit_hsi.io_records import FASTHYDE_MIXED_OPTIONS, FASTHYDE_OPTIONS
 from denoisekit_hsi.pipelines import FastHyDeMixedPipeline, FastHyDePipeline
 
 from denoisekit.api import InputError, RunContext, Sample, UserError
@@ -107,7 +107,7 @@ def test_a_subspace_larger_than_the_bands_is_refused(options, factory):
     with pytest.raises(UserError, match=r"^option 'k' = 1000 exceeds the 16 bands of cube.hdr \(use k <= 16"):
         factory()(sample, config, ctx)
     config["k"] = 16
-    assert factory()(sample, config, ctx).array.shape == (16, 16, 16)
+    assert factory()(sample, config, ctx).sample.array.shape == (16, 16, 16)
 
 
 _PEAK_SCRIPT = textwrap.dedent("""
@@ -115,7 +115,7 @@ _PEAK_SCRIPT = textwrap.dedent("""
     import numpy as np, torch
     from pathlib import Path
     from denoisekit_hsi import dct_denoiser, fasthyde, formats
-    from denoisekit_hsi.io_records import FASTHYDE_OPTIONS
+    from denoisekit_hsi.classical_records import FASTHYDE_OPTIONS
     from denoisekit_hsi.pipelines import FastHyDePipeline
     from denoisekit.api import RunContext
 
@@ -125,12 +125,12 @@ _PEAK_SCRIPT = textwrap.dedent("""
     config = {o.name: o.default for o in FASTHYDE_OPTIONS}
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
     small = formats.read_envi(Path(sys.argv[2]))
-    formats.write_envi(run(small, config, ctx), Path(sys.argv[3]) / "small.hdr")  # warm up: imports, pools
+    formats.write_envi(run(small, config, ctx).sample, Path(sys.argv[3]) / "small.hdr")  # warm up: imports, pools
     status = lambda: open("/proc/self/status").read()
     open("/proc/self/clear_refs", "w").write("5")  # restart the peak (VmHWM) from here
     base = int(re.search(r"VmRSS:\\s+(\\d+)", status()).group(1))
     sample = formats.read_envi(Path(sys.argv[1]))
-    formats.write_envi(run(sample, config, ctx), Path(sys.argv[3]) / "big.hdr")
+    formats.write_envi(run(sample, config, ctx).sample, Path(sys.argv[3]) / "big.hdr")
     print(int(re.search(r"VmHWM:\\s+(\\d+)", status()).group(1)) - base)
 """)
 

@@ -22,17 +22,20 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from denoisekit.api import mad_std
+
 
 def local_std(residual: torch.Tensor, block: int = 16) -> torch.Tensor:
     """The map D: the median absolute deviation of ``residual`` (B, 1, H, W) in ``block`` x ``block``
-    tiles, times 1.4826 (the standard deviation for Gaussian noise), bilinearly interpolated to the pixels
-    and floored at 1e-8. A median, so that the edges the residual holds do not raise the level."""
+    tiles over 0.6745 (``denoisekit.api.mad_std``: the standard deviation for Gaussian noise), bilinearly
+    interpolated to the pixels and floored at 1e-8. A median, so that the edges the residual holds do not
+    raise the level."""
     h, w = residual.shape[-2:]
     block = max(1, min(block, h, w))
     padded = F.pad(residual, (0, -w % block, 0, -h % block), mode="reflect")
-    tiles = F.unfold(padded.abs(), block, stride=block)  # (B, block^2, tiles)
+    tiles = F.unfold(padded, block, stride=block)  # (B, block^2, tiles)
     rows, cols = padded.shape[-2] // block, padded.shape[-1] // block
-    level = 1.4826 * tiles.median(dim=1).values.view(-1, 1, rows, cols)
+    level = mad_std(tiles, dim=1).view(-1, 1, rows, cols)
     level = F.interpolate(level, size=padded.shape[-2:], mode="bilinear", align_corners=False)
     return level[..., :h, :w].clamp_min(1e-8)
 

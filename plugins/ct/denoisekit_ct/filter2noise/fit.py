@@ -14,13 +14,16 @@ from dataclasses import dataclass
 
 import torch
 
+from denoisekit.api import random_crops
 from denoisekit_ct.filter2noise.agbf import Filter2NoiseNet
 from denoisekit_ct.filter2noise.loss import dog_kernel, filter2noise_loss
 
 
 @dataclass(frozen=True)
 class FitSettings:
-    """What :func:`fit` needs: see the ``ct/filter2noise`` options for each field's meaning."""
+    """What :func:`fit` needs: see the ``ct/filter2noise`` options for each field's meaning. The filter's
+    defaults here are the paper's (pixel range, 9 x 9 window); the pipeline passes its own (the patch range,
+    13 x 13) from its options."""
 
     iterations: int = 60
     crop: int = 128
@@ -39,16 +42,15 @@ class FitSettings:
     initial_sigma_r: float = 0.02
 
 
-def random_crops(y: torch.Tensor, size: int, count: int, generator: torch.Generator) -> torch.Tensor:
-    """``count`` random ``size`` x ``size`` crops (even sides) of (1, 1, H, W) ``y``; the whole image (cut
-    to even sides) when ``size`` is not smaller than it. Positions are drawn from the CPU ``generator``."""
+def crop_batch(y: torch.Tensor, size: int, count: int, generator: torch.Generator) -> torch.Tensor:
+    """``count`` random crops of (1, 1, H, W) ``y`` (``denoisekit.api.random_crops``), the side ``size`` cut
+    to the image and made even (the pair downsampler halves it); the whole image (cut to even sides) when
+    ``size`` is not smaller than it and one crop is asked for. Positions are drawn from ``generator``."""
     h, w = y.shape[-2:]
     ch, cw = min(size, h) // 2 * 2, min(size, w) // 2 * 2
     if (ch, cw) == (h // 2 * 2, w // 2 * 2) and count == 1:
         return y[..., :ch, :cw]
-    tops = torch.randint(0, h - ch + 1, (count,), generator=generator).tolist()
-    lefts = torch.randint(0, w - cw + 1, (count,), generator=generator).tolist()
-    return torch.cat([y[..., t:t + ch, s:s + cw] for t, s in zip(tops, lefts, strict=True)])
+    return random_crops([y[0]], (ch, cw), count, generator)
 
 
 def fit(y: torch.Tensor, settings: FitSettings, seed: int,
@@ -67,7 +69,7 @@ def fit(y: torch.Tensor, settings: FitSettings, seed: int,
     if progress is not None:
         steps = progress(steps, "filter2noise: fitting", total=settings.iterations)
     for _ in steps:
-        crops = random_crops(y, settings.crop, settings.batch, generator)
+        crops = crop_batch(y, settings.crop, settings.batch, generator)
         optimizer.zero_grad(set_to_none=True)
         filter2noise_loss(net, crops, dog, settings.lam).backward()
         optimizer.step()

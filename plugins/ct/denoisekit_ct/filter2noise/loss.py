@@ -29,7 +29,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from denoisekit.losses.noise2noise import pair_downsample
+from denoisekit.api import pair_downsample
 from denoisekit_ct.filter2noise.local_shuffle import euclidean_local_shuffle
 
 

@@ -15,18 +15,29 @@ probe b ~ N(0, S) in place of white noise, so that E[b^T W J b] = tr(W J S)):
 
     tr(W J S) ~ b^T W (f(y + eps b) - f(y)) / eps.
 
-S and the probes come from :mod:`.correlated_noise`, measured on the residual of the fitted denoiser.
+S and the probes come from :mod:`.correlated_noise`: the local level D measured on the residual of the
+fitted denoiser, the noise power spectrum on the residual of the same denoiser with its spatial sigmas
+multiplied by ``spectrum_sigma_scale`` (2). The fitted filter keeps part of the noise's low frequencies,
+so its residual under-states them, and SURE then under-states what more smoothing would remove: on 128x128
+crops of a real head CT at I0 = 5e3 it kept sigma-scale 1 where 2-3 were 1-2 dB better. The smoother
+filter's residual holds more of them, while its range weight still keeps most edges out (restoring them by
+dividing by the filter's power transfer instead also amplified the structure left in the residual).
 W keeps the pixels whose value (after the fitted denoiser) lies in the tissue range the error should count
 in, widened by three local noise standard deviations; the default range is the RED-CNN window
 [-160, 240] HU. The same probe is used at every candidate (common random numbers), so that their risks
 differ by the filters, not by the draw. The risk is evaluated on ``crops`` crops aligned to the sigma
 predictor's patch grid, each with a margin of the filters' reach, to bound the cost on large slices.
+
+A fit that collapsed to near the identity (the patch range can, on small images with low-pass noise)
+leaves a residual with almost no noise in it, so neither the noise model nor SURE can see that more
+smoothing would help; :func:`choose_strength` detects it by the residual's level against the finest
+wavelet band's noise estimate and then also ranks a fallback denoiser (see there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -39,12 +50,15 @@ class StrengthSearch:
     """The candidate scales and the crops of :func:`choose_strength`; ``tissue`` is the (low, high) range
     of the weight W in the denoiser's input units."""
 
-    sigma_scales: tuple[float, ...] = (1.0, 2.0)
-    range_scales: tuple[float, ...] = (0.5, 0.7, 1.0)
+    sigma_scales: tuple[float, ...] = (1.0, 2.0, 3.0)  # small noisy images need 3 and 0.35 (docs: ct-filter2noise)
+    range_scales: tuple[float, ...] = (0.35, 0.5, 0.7, 1.0)
     tissue: tuple[float, float] = (0.0, 1.0)
     crops: int = 8
     crop: int = 96
     epsilon: float = 0.01
+    spectrum_sigma_scale: float = 2.0
+    collapse_ratio: float = 0.5  # residual level / finest-band noise estimate below which the fit has collapsed
+    fallback_scales: tuple[tuple[float, float], ...] = ((1.0, 1.0),)  # the fallback's candidates: its fitted strength
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,8 @@ class StrengthChoice:
     sigma_scale: float
     range_scale: float
     risks: dict[tuple[float, float], float]
+    fallback: bool = False  # the chosen scales apply to the fallback denoiser, not to the fitted one
+    fallback_risks: dict[tuple[float, float], float] = field(default_factory=dict)  # empty when not fitted
 
 
 def crop_windows(shape: tuple[int, int], crop: int, margin: int, count: int, patch: int,
@@ -97,36 +113,71 @@ def sure_risk(denoiser: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor,
     return weight * ((f - y).square() - std.square() + 2 * divergence)
 
 
+def noise_model(net: Filter2NoiseNet, crops: list[torch.Tensor], spectrum_sigma_scale: float,
+                generator: torch.Generator) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+    """The noise model of :mod:`.correlated_noise` measured on ``net``'s residuals on ``crops``: per crop the
+    fitted output, the local level D (from the fitted filter's residual) and one probe (spectrum from the
+    residual of the filter with its spatial sigmas times ``spectrum_sigma_scale``). ``net`` is left at (1, 1)."""
+    net.set_scales(1.0, 1.0)
+    fitted = [net(c) for c in crops]
+    stds = [local_std(c - f) for c, f in zip(crops, fitted, strict=True)]
+    net.set_scales(spectrum_sigma_scale, 1.0)  # the spectrum from a smoother filter's residual
+    amplitude = amplitude_spectrum(torch.cat([(c - net(c)) / d for c, d in zip(crops, stds, strict=True)]))
+    net.set_scales(1.0, 1.0)
+    return fitted, stds, [synthesise(d, amplitude, generator) for d in stds]
+
+
 @torch.no_grad()
 def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearch, seed: int,
-                    progress: Callable[..., Iterable[tuple[float, float]]] | None = None) -> StrengthChoice:
+                    progress: Callable[..., Iterable[tuple[float, float]]] | None = None,
+                    noise_level: float | None = None,
+                    fallback: Callable[[], Filter2NoiseNet] | None = None) -> StrengthChoice:
     """The (sigma_scale, range_scale) of ``search``'s grid with the lowest SURE of ``net`` on (1, 1, H, W)
     ``y`` (every pair of the two lists); ``seed`` fixes the crops and the probe. ``net``'s scales are left
-    at (1, 1)."""
+    at (1, 1).
+
+    Guard against a collapsed fit: when the median local level of ``net``'s residual is below
+    ``search.collapse_ratio`` times ``noise_level`` (the finest Haar band's estimate, which itself
+    under-states correlated noise), the fitted filter has left almost all the noise in place and its
+    residual cannot measure it. Then ``fallback()`` (a denoiser fitted another way, reaching no further
+    than ``net``; the pipeline's is the paper's pixel-range filter) is built, the noise model is measured on
+    *its* residual, and ``net``'s grid and the fallback's ``search.fallback_scales`` (its fitted strength)
+    are ranked by SURE with that one model and probe: the result says which one won. The fallback keeps
+    its fitted strength because a pixel-range filter's residual holds too little of the noise (86 % of its
+    std on the ct-sample) for SURE to scale it: it over-states the risk of smoothing and picks too little
+    (docs/domains/ct-filter2noise.md)."""
     generator = torch.Generator().manual_seed(seed)
     shape = (y.shape[-2], y.shape[-1])
     patch = net.stages[0].predictor.patch
     margin = -(-reach(net) // patch) * patch
     windows = crop_windows(shape, search.crop, margin, search.crops, patch, generator)
     crops = [y[..., t:t + h, s:s + w] for t, s, h, w in windows]
-    net.set_scales(1.0, 1.0)
-    fitted = [net(c) for c in crops]
-    stds = [local_std(c - f) for c, f in zip(crops, fitted, strict=True)]
-    amplitude = amplitude_spectrum(torch.cat([(c - f) / d for c, f, d in zip(crops, fitted, stds, strict=True)]))
-    probes = [synthesise(d, amplitude, generator) for d in stds]
+    state = generator.get_state()
+    fitted, stds, probes = noise_model(net, crops, search.spectrum_sigma_scale, generator)
+    denoisers = {False: net}
+    if fallback is not None and noise_level:
+        level = float(torch.cat([d.flatten() for d in stds]).median())
+        if level < search.collapse_ratio * noise_level:
+            denoisers[True] = fallback()
+            generator.set_state(state)  # the same probe draw, coloured by the fallback's model
+            fitted, stds, probes = noise_model(denoisers[True], crops, search.spectrum_sigma_scale, generator)
     low, high = search.tissue
     weights = [((f > low - 3 * d) & (f < high + 3 * d)).to(y.dtype) for f, d in zip(fitted, stds, strict=True)]
     cut = [lambda v, win=win: interior(v, win, shape, margin) for win in windows]
     total = max(sum(float(part(wt).sum()) for part, wt in zip(cut, weights, strict=True)), 1.0)
-    candidates = [(s, r) for s in search.sigma_scales for r in search.range_scales]
-    steps: Iterable[tuple[float, float]] = candidates
+    candidates = [(False, s, r) for s in search.sigma_scales for r in search.range_scales]
+    candidates += [(True, s, r) for s, r in search.fallback_scales] if True in denoisers else []
+    steps: Iterable[tuple[bool, float, float]] = candidates
     if progress is not None:
         steps = progress(candidates, "filter2noise: choosing the strength (SURE)", total=len(candidates))
-    risks: dict[tuple[float, float], float] = {}
-    for scales in steps:
-        net.set_scales(*scales)
-        risks[scales] = sum(float(part(sure_risk(net, c, d, b, wt, search.epsilon)).sum())
-                            for part, c, wt, b, d in zip(cut, crops, weights, probes, stds, strict=True)) / total
-    net.set_scales(1.0, 1.0)
+    risks: dict[tuple[bool, float, float], float] = {}
+    for which, *scales in steps:
+        denoiser = denoisers[which]
+        denoiser.set_scales(*scales)
+        risks[(which, *scales)] = sum(
+            float(part(sure_risk(denoiser, c, d, b, wt, search.epsilon)).sum())
+            for part, c, wt, b, d in zip(cut, crops, weights, probes, stds, strict=True)) / total
+        denoiser.set_scales(1.0, 1.0)
     best = min(risks, key=risks.__getitem__)
-    return StrengthChoice(best[0], best[1], risks)
+    return StrengthChoice(best[1], best[2], {k[1:]: v for k, v in risks.items() if not k[0]}, best[0],
+                          {k[1:]: v for k, v in risks.items() if k[0]})

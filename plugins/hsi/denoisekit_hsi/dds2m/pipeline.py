@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.pipeline import RunContext
-from denoisekit.sample import Sample
+from denoisekit.api import PipelineResult, RunContext, Sample
 from denoisekit_hsi.cube_layout import as_cube
 from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
 from denoisekit_hsi.dds2m.restore import DDS2MSettings, dds2m_restore
@@ -24,7 +23,7 @@ from denoisekit_hsi.dds2m.restore import DDS2MSettings, dds2m_restore
 def settings_from(config: Mapping[str, Any]) -> DDS2MSettings:
     """The restoration settings from the pipeline's options."""
     width = config["width"]
-    return DDS2MSettings(rank=config["rank"], steps=config["steps"], inner_steps=config["inner_steps"],
+    return DDS2MSettings(rank=config["rank"], steps=config["steps"], inner_steps=config["inner_iterations"],
                          start=config["start"], lr=config["lr"], kl_weight=config["kl_weight"], eta=config["eta"],
                          ema=config["ema"], channels=tuple(width * 2**i for i in range(config["levels"])),
                          skip=config["skip"], hidden=(config["hidden"],) * 2)
@@ -33,7 +32,7 @@ def settings_from(config: Mapping[str, Any]) -> DDS2MSettings:
 class DDS2MPipeline:
     """Self-supervised DDS2M denoising of one hyperspectral cube (no training data, no weights)."""
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         cube = as_cube(sample, "hsi/dds2m")
         lo, hi = float(cube.array[0].min()), float(cube.array[0].max())
         span = (hi - lo) or 1.0
@@ -51,14 +50,14 @@ class DDS2MPipeline:
                 sigma_y, source = float(sigmas.square().mean().sqrt()), "estimated (RMS of per-band MAD estimates)"
         band_scale = scales.to(device=ctx.device, dtype=y.dtype)[:, None, None]
         settings = settings_from(config)
-        ctx.notes.update({"sigma": sigma_y * span / 2, "sigma_source": source, "sigma_scaled": sigma_y,
-                          "band_scale_range": [float(scales.min()), float(scales.max())],
-                          "network_updates": settings.steps * settings.inner_steps})
+        notes: dict[str, Any] = {"sigma": sigma_y * span / 2, "sigma_source": source, "sigma_scaled": sigma_y,
+                                 "band_scale_range": [float(scales.min()), float(scales.max())],
+                                 "network_updates": settings.steps * settings.inner_steps}
         if sigma_y <= 0.01:
-            ctx.notes["warning"] = "noise level at most 0.005 of the data range: the input is returned as it is"
+            notes["warning"] = "noise level at most 0.005 of the data range: the input is returned as it is"
 
         with ctx.stage("dds2m"):
             out = dds2m_restore(y / band_scale, sigma_y, settings, generator=ctx.generator(),
                                 progress=ctx.show_progress) * band_scale
         result = (out.add_(1).mul_(span / 2).add_(lo)).cpu().numpy().astype(np.float32)
-        return cube.restore(result[None], sample, config["clip"])
+        return PipelineResult(cube.restore(result[None], sample, config["clip"]), notes=notes)

@@ -56,10 +56,7 @@ def dds2m_restore(y: Tensor, sigma_y: float, settings: DDS2MSettings, *, generat
     estimate (bands, H, W), or ``y`` itself when ``sigma_y`` is at most the schedule's smallest level (0.01).
     All randomness (network initialisation, fixed inputs, sampler noise) comes from ``generator``, which lives on
     ``y``'s device."""
-    from denoisekit.noise import Gaussian
-    from denoisekit.operators import Identity
-    from denoisekit.samplers import DDRM
-    from denoisekit.schedules import DiscreteVP
+    from denoisekit.api import DDRM, DiscreteVP, Gaussian, Identity
 
     schedule = DiscreteVP(NUM_TRAIN_TIMESTEPS, "linear_beta", dict(BETAS))
     if sigma_y <= float(schedule.sigma(0.0)):  # below the schedule's last level (0.01): nothing to reverse

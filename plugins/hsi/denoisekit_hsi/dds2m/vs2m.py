@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from denoisekit.denoisers.base import Denoiser
+from denoisekit.api import Denoiser
 from denoisekit_hsi.dds2m.grouped_skip_net import GroupedSkipNet
 from denoisekit_hsi.dds2m.spectral_fcn import GroupedFCN
 from denoisekit_hsi.dds2m.variational_loss import variational_loss

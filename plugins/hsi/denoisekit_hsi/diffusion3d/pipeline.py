@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.api import RunContext, Sample, Truncated
+from denoisekit.api import PipelineResult, RunContext, Sample, Truncated
 from denoisekit_hsi.cube_layout import as_cube
 from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
 from denoisekit_hsi.diffusion3d.prior import PatchPrior, load_prior, shipped_weights
@@ -44,7 +44,7 @@ def restore(y: Tensor, prior: PatchPrior, sigma_y: float, steps: int, sampler: A
 class Diffusion3DPipeline:
     """Denoise one cube with the shipped (or a user-trained) 3-D diffusion prior."""
 
-    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Sample:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         cube = as_cube(sample, "hsi/diffusion3d")
         with ctx.stage("load"):
             weights = Path(config["weights"]).expanduser() if config["weights"] else shipped_weights()
@@ -68,15 +68,15 @@ class Diffusion3DPipeline:
             else:
                 sigma_y, source = float(sigmas.square().mean().sqrt()), "estimated (RMS of per-band MAD estimates)"
         band_scale = scales.to(device=ctx.device, dtype=y.dtype)[:, None, None]
-        ctx.notes.update({"sigma": sigma_y * span / 2, "sigma_source": source, "sigma_scaled": sigma_y,
-                          "weights": str(weights), "sampler": config["sampler"], "steps": config["steps"],
-                          "patch": list(prior.patch)})
+        notes: dict[str, Any] = {"sigma": sigma_y * span / 2, "sigma_source": source, "sigma_scaled": sigma_y,
+                                 "weights": str(weights), "sampler": config["sampler"], "steps": config["steps"],
+                                 "patch": list(prior.patch)}
         if sigma_y > prior.sigma_train_max:
-            ctx.notes["warning"] = (f"noise level {sigma_y:.3g} (on [-1, 1]) is above the prior's training range "
-                                    f"({prior.sigma_train_max:.3g}): expect a poor result")
+            notes["warning"] = (f"noise level {sigma_y:.3g} (on [-1, 1]) is above the prior's training range "
+                                f"({prior.sigma_train_max:.3g}): expect a poor result")
         with ctx.stage("sample"):
             out = restore(y / band_scale, prior, sigma_y, config["steps"], sampler, generator=ctx.generator(),
                           progress=ctx.show_progress) * band_scale
         out = out[: shape[0], : shape[1], : shape[2]]
         result = out.add_(1).mul_(span / 2).add_(lo).cpu().numpy().astype(np.float32)
-        return cube.restore(result[None], sample, config["clip"])
+        return PipelineResult(cube.restore(result[None], sample, config["clip"]), notes=notes)

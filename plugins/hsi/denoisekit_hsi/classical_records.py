@@ -1,77 +1,12 @@
-"""Records of the hsi plugin (see plugin.py): the domain and its demo, the ENVI and .mat formats, the
-hyperspectral metrics, the ``hsi-sample`` dataset, HyDe-convention noise simulation and the classical
-baselines (hsi/fasthyde, hsi/hyres, hsi/hyminor). Heavy modules load inside the factories."""
+"""The classical pipelines of the hsi plugin (gathered by plugin.py): ``hsi/fasthyde``, ``hsi/fasthyde-mixed``,
+``hsi/hyres`` and ``hsi/hyminor``. Light: the pipelines import numpy and torch when they run."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from denoisekit.core_plugin import lazy
-from denoisekit.records import (
-    DatasetRecord,
-    DemoInputs,
-    DomainRecord,
-    FormatRecord,
-    MetricRecord,
-    NoiseModelRecord,
-    Option,
-    PipelineRecord,
-)
+from denoisekit.api import Option, PipelineRecord, lazy
+from denoisekit_hsi.domain_records import HSI_FORMATS, HSI_METRICS
 
 _PKG = "denoisekit_hsi"
-HSI_FORMATS = ("envi", "mat", "npy")
-HSI_METRICS = ("mpsnr", "mssim", "sam", "ergas")
-
-
-def _build_sample(directory: Path) -> DemoInputs:
-    from denoisekit_hsi.dataset import build_sample
-
-    return build_sample(directory)
-
-
-def _metric(name: str) -> Any:
-    def fn(*args: Any, **kwargs: Any) -> float:
-        from denoisekit_hsi import metrics
-
-        return getattr(metrics, name)(*args, **kwargs)
-
-    fn.__qualname__ = fn.__name__ = name
-    return fn
-
-
-DOMAINS = [DomainRecord(
-    name="hsi", summary="Hyperspectral cubes (ENVI, MATLAB .mat, npy): Gaussian, stripe, dead-line, impulse noise",
-    demo_pipeline="fasthyde", build_sample=_build_sample)]
-
-FORMATS = [
-    FormatRecord(name="envi", summary="ENVI .hdr + binary (bsq/bil/bip, memory-mapped, wavelengths kept; SPy)",
-                 suffixes=(".hdr",), read=lazy(f"{_PKG}.formats:read_envi"), write=lazy(f"{_PKG}.formats:write_envi"),
-                 example=lazy(f"{_PKG}.formats:example_envi"), preview=lazy(f"{_PKG}.formats:preview_cube")),
-    FormatRecord(name="mat", summary="MATLAB .mat v5 (scipy) or v7.3 (h5py) holding a 3-D cube",
-                 suffixes=(".mat",), read=lazy(f"{_PKG}.formats:read_mat"), write=lazy(f"{_PKG}.formats:write_mat"),
-                 example=lazy(f"{_PKG}.formats:example_mat"), preview=lazy(f"{_PKG}.formats:preview_cube")),
-]
-
-METRICS = [
-    MetricRecord(name="mpsnr", summary="Mean over bands of the PSNR in dB (MAX: data range, 1 for [0,1] cubes)",
-                 fn=_metric("mpsnr")),
-    MetricRecord(name="mssim", summary="Mean over bands of the SSIM (11x11 Gaussian window, sigma 1.5)",
-                 fn=_metric("mssim")),
-    MetricRecord(name="sam", summary="Mean spectral angle between pixel spectra, in degrees",
-                 fn=_metric("sam_degrees"), higher_is_better=False),
-    MetricRecord(name="ergas", summary="ERGAS relative global error (resolution ratio 1)",
-                 fn=_metric("ergas"), higher_is_better=False),
-]
-
-DATASETS = [DatasetRecord(
-    name="hsi-sample", domain="hsi", build=lazy(f"{_PKG}.dataset:build_hsi_sample_set"),
-    open=lazy(f"{_PKG}.dataset:HSICubeFolder"),
-    summary="Synthetic 128x128x100 linear-mixing cube at AVIRIS bands, clean and with 7 HyDe noise cases (ENVI)")]
-
-NOISE_MODELS = [NoiseModelRecord(
-    name="hsi-noise", summary="HyDe-convention HSI noise: non-iid, Poisson, stripes, dead lines, impulse, mixed",
-    factory=lazy(f"{_PKG}.noise_sim:HSINoise"), example=lazy(f"{_PKG}.noise_sim:HSINoise", case="mixed"))]
 
 FASTHYDE_OPTIONS = (
     Option(name="k", default=0, minimum=0, maximum=1000,
