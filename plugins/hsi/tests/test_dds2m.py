@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from denoisekit_hsi.dds2m.grouped_skip_net import GroupedSkipNet
-from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
+from denoisekit_hsi.dds2m.noise_level import band_sigmas, cube_noise, whitening
 from denoisekit_hsi.dds2m.restore import DDS2MSettings, dds2m_restore
 from denoisekit_hsi.dds2m.spectral_fcn import GroupedFCN
 from denoisekit_hsi.dds2m.variational_loss import kl_to_standard_normal
@@ -77,6 +77,21 @@ def test_band_noise_levels_and_whitening():
     scales, ref = whitening(sigmas)
     assert ref == pytest.approx(float(sigmas.median()))
     torch.testing.assert_close((sigmas / scales), torch.full((4,), ref, dtype=torch.float64))
+
+
+def test_cube_noise_given_estimated_and_whitened():
+    g = torch.Generator().manual_seed(0)
+    levels = torch.tensor([0.05, 0.1, 0.2, 0.4])
+    noise = torch.randn(4, 64, 64, generator=g) * levels[:, None, None]
+    given = cube_noise(noise, sigma=0.3, span=2.0, noniid=True)  # a given sigma wins; span 2 is [-1, 1] itself
+    assert given.sigma_y == pytest.approx(0.3) and given.source == "given" and bool((given.scales == 1).all())
+    assert given.notes(span=4.0)["sigma"] == pytest.approx(0.6)  # back in data units
+    iid = cube_noise(noise, sigma=0, span=2.0, noniid=False)
+    assert iid.sigma_y == pytest.approx(float(band_sigmas(noise).square().mean().sqrt()))
+    assert bool((iid.scales == 1).all())
+    white = cube_noise(noise, sigma=0, span=2.0, noniid=True)
+    scales, ref = whitening(band_sigmas(noise))
+    assert white.sigma_y == ref and torch.equal(white.scales, scales)
 
 
 SMALL = DDS2MSettings(rank=3, steps=40, inner_steps=2, lr=5e-3, channels=(8, 16), skip=2, hidden=(16, 16))

@@ -16,7 +16,7 @@ import torch
 
 from denoisekit.api import PipelineResult, RunContext, Sample
 from denoisekit_hsi.cube_layout import as_cube
-from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
+from denoisekit_hsi.dds2m.noise_level import cube_noise
 from denoisekit_hsi.dds2m.restore import DDS2MSettings, dds2m_restore
 
 
@@ -38,20 +38,11 @@ class DDS2MPipeline:
         span = (hi - lo) or 1.0
         y = torch.from_numpy(cube.array[0]).to(ctx.device).sub_(lo).mul_(2 / span).sub_(1)
 
-        scales = torch.ones(y.shape[0], dtype=torch.float64)
-        if config["sigma"] > 0:
-            sigma_y, source = 2 * config["sigma"] / span, "given"
-        else:
-            sigmas = band_sigmas(y)
-            if config["noniid"]:
-                scales, sigma_y = whitening(sigmas)
-                source = "estimated per band (median(|HH|) / 0.6745), bands scaled to their median level"
-            else:
-                sigma_y, source = float(sigmas.square().mean().sqrt()), "estimated (RMS of per-band MAD estimates)"
+        noise = cube_noise(y, config["sigma"], span, config["noniid"])
+        sigma_y, scales = noise.sigma_y, noise.scales
         band_scale = scales.to(device=ctx.device, dtype=y.dtype)[:, None, None]
         settings = settings_from(config)
-        notes: dict[str, Any] = {"sigma": sigma_y * span / 2, "sigma_source": source, "sigma_scaled": sigma_y,
-                                 "band_scale_range": [float(scales.min()), float(scales.max())],
+        notes: dict[str, Any] = {**noise.notes(span), "band_scale_range": [float(scales.min()), float(scales.max())],
                                  "network_updates": settings.steps * settings.inner_steps}
         if sigma_y <= 0.01:
             notes["warning"] = "noise level at most 0.005 of the data range: the input is returned as it is"

@@ -20,7 +20,7 @@ import torch
 
 from denoisekit.api import PipelineResult, RunContext, Sample, Truncated
 from denoisekit_hsi.cube_layout import as_cube
-from denoisekit_hsi.dds2m.noise_level import band_sigmas, whitening
+from denoisekit_hsi.dds2m.noise_level import cube_noise
 from denoisekit_hsi.diffusion3d.prior import PatchPrior, load_prior, shipped_weights
 from denoisekit_hsi.diffusion3d.training import prepare
 
@@ -56,19 +56,11 @@ class Diffusion3DPipeline:
         shape = cube.array[0].shape
         y = prepare(torch.from_numpy(cube.array[0]).to(ctx.device), prior.patch)
 
-        scales = torch.ones(y.shape[0], dtype=torch.float64)
-        if config["sigma"] > 0:
-            sigma_y, source = 2 * config["sigma"] / span, "given"
-        else:
-            sigmas = band_sigmas(y[: shape[0], : shape[1], : shape[2]])
-            if config["noniid"]:
-                scales, sigma_y = whitening(sigmas)
-                scales = torch.cat([scales, scales[-1:].expand(y.shape[0] - shape[0])])
-                source = "estimated per band (median(|HH|) / 0.6745), bands scaled to their median level"
-            else:
-                sigma_y, source = float(sigmas.square().mean().sqrt()), "estimated (RMS of per-band MAD estimates)"
+        noise = cube_noise(y[: shape[0], : shape[1], : shape[2]], config["sigma"], span, config["noniid"])
+        sigma_y = noise.sigma_y
+        scales = torch.cat([noise.scales, noise.scales[-1:].expand(y.shape[0] - shape[0])])  # the padded bands
         band_scale = scales.to(device=ctx.device, dtype=y.dtype)[:, None, None]
-        notes: dict[str, Any] = {"sigma": sigma_y * span / 2, "sigma_source": source, "sigma_scaled": sigma_y,
+        notes: dict[str, Any] = {**noise.notes(span),
                                  "weights": str(weights), "sampler": config["sampler"], "steps": config["steps"],
                                  "patch": list(prior.patch)}
         if sigma_y > prior.sigma_train_max:
