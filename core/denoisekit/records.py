@@ -96,7 +96,7 @@ class Option:
 class TrainingRecord:
     """How ``denoisekit train DOMAIN/NAME --data DIR --output DIR`` fits a pipeline's model.
 
-    fit: returns (lazily imported) the fit function
+    fit: the fit function (usually ``lazy("package.module:fit")``, imported when training runs),
         ``fit(data: TrainingData, checkpoints: Path, config: Mapping, ctx: RunContext) -> FitResult``: it
         trains on the files of ``data.folder``, read with ``data.read`` (the host's readers of every format the
         pipeline lists), resumes from ``checkpoints`` when it holds ``step-*.pt`` (and writes
@@ -110,7 +110,7 @@ class TrainingRecord:
         it right after resolving the options, before any data is read. None: no such rule.
     """
 
-    fit: Callable[[], Callable[..., Any]]
+    fit: Callable[..., Any]
     options: tuple[Option, ...] = ()
     test_config: Mapping[str, Any] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], None] | None = None

@@ -114,7 +114,7 @@ def train_pipeline(
         ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress, host=host)
         with ctx.stage("train"):
             try:
-                returned = training.fit()(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options,
+                returned = training.fit(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options,
                                           ctx)
             except UserError:
                 raise

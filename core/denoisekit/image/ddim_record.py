@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from denoisekit import option_presets as preset
-from denoisekit.pipeline import Pipeline
+from denoisekit.core_plugin import lazy
 from denoisekit.records import Option, PipelineRecord, TrainingRecord
 
 DDIM_OPTIONS = (
@@ -50,25 +47,16 @@ TRAINING_OPTIONS = (
 )
 
 
-def _fit() -> Callable[..., Any]:
-    from denoisekit.image.prior_training import fit
 
-    return fit
-
-
-PRIOR_TRAINING = TrainingRecord(fit=_fit, options=TRAINING_OPTIONS,
+PRIOR_TRAINING = TrainingRecord(fit=lazy("denoisekit.image.prior_training:fit"), options=TRAINING_OPTIONS,
                                 test_config={"iterations": 4, "batch": 2, "patch": 16, "width": 4, "depth": 2,
                                              "checkpoint_every": 2})
 
 
-def _ddim() -> Pipeline:
-    from denoisekit.image.diffusion_denoise import DiffusionDenoise
-
-    return DiffusionDenoise()
-
 
 DDIM_PIPELINE = PipelineRecord(
-    name="ddim", domain="image", factory=_ddim, options=DDIM_OPTIONS,
+    name="ddim", domain="image", factory=lazy("denoisekit.image.diffusion_denoise:DiffusionDenoise"),
+    options=DDIM_OPTIONS,
     summary="Diffusion-prior denoising: a bias-free CNN prior run by any sampler from x_T = y (EDM schedule)",
     formats=("npy", "png", "tiff", "nifti"), test_config={"steps": 2}, training=PRIOR_TRAINING,
 )

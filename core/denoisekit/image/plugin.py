@@ -6,14 +6,12 @@ load when used, and the formats import Pillow, tifffile and nibabel inside their
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from denoisekit import option_presets as preset
+from denoisekit.core_plugin import lazy
 from denoisekit.hookspecs import hookimpl
 from denoisekit.image import formats
 from denoisekit.image.ddim_record import DDIM_PIPELINE
-from denoisekit.pipeline import Pipeline
-from denoisekit.records import DatasetRecord, DemoInputs, DomainRecord, FormatRecord, Option, PipelineRecord
+from denoisekit.records import DatasetRecord, DomainRecord, FormatRecord, Option, PipelineRecord
 from denoisekit.selfsup_options import NOISE2SCORE_OPTIONS, ZS_N2N_OPTIONS, check_noise2score
 
 NEIGHBOR2NEIGHBOR_OPTIONS = (
@@ -27,47 +25,11 @@ NEIGHBOR2NEIGHBOR_OPTIONS = (
 )
 
 
-def _zs_n2n() -> Pipeline:
-    from denoisekit.image.zs_n2n import ZeroShotN2N
-
-    return ZeroShotN2N()
-
-
-def _noise2score() -> Pipeline:
-    from denoisekit.image.selfsup_pipeline import Noise2ScorePipeline
-
-    return Noise2ScorePipeline()
-
-
-def _neighbor2neighbor() -> Pipeline:
-    from denoisekit.image.selfsup_pipeline import Neighbor2NeighborPipeline
-
-    return Neighbor2NeighborPipeline()
-
-
-def _build_sample(directory: Path) -> DemoInputs:
-    from denoisekit.image.sample import build_sample
-
-    return build_sample(directory)
-
-
-def _build_image_sample_set(root: Path) -> Path:
-    from denoisekit.image.dataset import build_image_sample_set
-
-    return build_image_sample_set(root)
-
-
-def _open_image_folder(folder: Path):
-    from denoisekit.image.dataset import ImageFolder
-
-    return ImageFolder(folder)
-
-
 @hookimpl
 def register_domains() -> list[DomainRecord]:
     return [DomainRecord(
         name="image", summary="Grayscale, colour and volumetric images (PNG, TIFF, npy, NIfTI)",
-        demo_pipeline="zs-n2n", build_sample=_build_sample)]
+        demo_pipeline="zs-n2n", build_sample=lazy("denoisekit.image.sample:build_sample"))]
 
 
 @hookimpl
@@ -92,15 +54,17 @@ def register_formats() -> list[FormatRecord]:
 def register_pipelines() -> list[PipelineRecord]:
     return [
         PipelineRecord(
-            name="zs-n2n", domain="image", factory=_zs_n2n, options=ZS_N2N_OPTIONS,
+            name="zs-n2n", domain="image", factory=lazy("denoisekit.image.zs_n2n:ZeroShotN2N"), options=ZS_N2N_OPTIONS,
             summary="Zero-Shot Noise2Noise: a tiny CNN fitted to the noisy image (Mansour & Heckel 2023)",
             formats=("npy", "png", "tiff", "nifti"), test_config={"iterations": 30}),
         PipelineRecord(
-            name="noise2score", domain="image", factory=_noise2score, options=NOISE2SCORE_OPTIONS,
+            name="noise2score", domain="image", options=NOISE2SCORE_OPTIONS,
+            factory=lazy("denoisekit.image.selfsup_pipeline:Noise2ScorePipeline"),
             summary="Noise2Score: a score network fitted to the noisy image, Tweedie's formula (Kim & Ye 2021)",
             formats=("npy", "png", "tiff", "nifti"), test_config={"iterations": 20}, check=check_noise2score),
         PipelineRecord(
-            name="neighbor2neighbor", domain="image", factory=_neighbor2neighbor, options=NEIGHBOR2NEIGHBOR_OPTIONS,
+            name="neighbor2neighbor", domain="image", options=NEIGHBOR2NEIGHBOR_OPTIONS,
+            factory=lazy("denoisekit.image.selfsup_pipeline:Neighbor2NeighborPipeline"),
             summary="Neighbor2Neighbor: a CNN fitted to neighbour sub-images of the noisy image (Huang et al. 2021)",
             formats=("npy", "png", "tiff", "nifti"), test_config={"iterations": 20}),
         DDIM_PIPELINE,
@@ -110,5 +74,6 @@ def register_pipelines() -> list[PipelineRecord]:
 @hookimpl
 def register_datasets() -> list[DatasetRecord]:
     return [DatasetRecord(
-        name="image-sample", domain="image", build=_build_image_sample_set, open=_open_image_folder,
+        name="image-sample", domain="image", build=lazy("denoisekit.image.dataset:build_image_sample_set"),
+        open=lazy("denoisekit.image.dataset:ImageFolder"),
         summary="148 grayscale 128x128 tiles of scikit-image's CC0/public-domain pictures, clean and sigma-25 noisy")]

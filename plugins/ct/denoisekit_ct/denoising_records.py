@@ -5,7 +5,7 @@ ct-sample). Only light modules are imported here; torch loads when a pipeline ru
 
 from __future__ import annotations
 
-from denoisekit.api import NOISE2SCORE_OPTIONS, ZS_N2N_OPTIONS, Option, Pipeline, PipelineRecord, lazy
+from denoisekit.api import NOISE2SCORE_OPTIONS, ZS_N2N_OPTIONS, Option, PipelineRecord, lazy
 from denoisekit_ct.denoise_slices import WINDOW_OPTIONS, check_noise2score_window, check_sure_window, check_window
 
 CT_FORMATS = ("dicom", "dicom-series", "nifti", "npy")
@@ -52,38 +52,23 @@ FILTER2NOISE_OPTIONS = (
 DEMO_CONFIG: dict[str, object] = {}
 
 
-def _filter2noise() -> Pipeline:
-    from denoisekit_ct.denoise_filter2noise import Filter2NoisePipeline
-
-    return Filter2NoisePipeline()
-
-
-def _zs_n2n() -> Pipeline:
-    from denoisekit_ct.denoise_selfsup import zs_n2n
-
-    return zs_n2n()
-
-
-def _noise2score() -> Pipeline:
-    from denoisekit_ct.denoise_selfsup import noise2score
-
-    return noise2score()
-
-
 _TINY_SAMPLE = lazy("denoisekit_ct.denoise_sample:build_tiny_ct_sample")  # the conformance kit's input
 
 PIPELINES = [
     PipelineRecord(
-        name="filter2noise", domain="ct", factory=_filter2noise, options=FILTER2NOISE_OPTIONS, formats=CT_FORMATS,
+        name="filter2noise", domain="ct", factory=lazy("denoisekit_ct.denoise_filter2noise:Filter2NoisePipeline"),
+        options=FILTER2NOISE_OPTIONS, formats=CT_FORMATS,
         metrics=CT_METRICS, test_config={"iterations": 2, "crop": 32, "stages": 1}, sample=_TINY_SAMPLE,
         check=check_sure_window,
         summary="Filter2Noise: attention-guided bilateral filter fitted zero-shot per slice (Sun et al. 2025)"),
     PipelineRecord(
-        name="zs-n2n", domain="ct", factory=_zs_n2n, options=(*ZS_N2N_OPTIONS, *WINDOW_OPTIONS), formats=CT_FORMATS,
+        name="zs-n2n", domain="ct", factory=lazy("denoisekit_ct.denoise_selfsup:zs_n2n"),
+        options=(*ZS_N2N_OPTIONS, *WINDOW_OPTIONS), formats=CT_FORMATS,
         metrics=CT_METRICS, test_config={"iterations": 5}, sample=_TINY_SAMPLE, check=check_window,
         summary="Zero-Shot Noise2Noise (core) on HU-windowed CT slices, each fitted on its own"),
     PipelineRecord(
-        name="noise2score", domain="ct", factory=_noise2score, options=(*NOISE2SCORE_OPTIONS, *WINDOW_OPTIONS),
+        name="noise2score", domain="ct", factory=lazy("denoisekit_ct.denoise_selfsup:noise2score"),
+        options=(*NOISE2SCORE_OPTIONS, *WINDOW_OPTIONS),
         formats=CT_FORMATS, metrics=CT_METRICS, test_config={"iterations": 5, "patch": 8, "batch": 2},
         sample=_TINY_SAMPLE, check=check_noise2score_window,
         summary="Noise2Score (core) on HU-windowed CT slices, each fitted on its own, Tweedie estimate"),

@@ -5,9 +5,6 @@ Light: only the core's records are imported here; the pipelines import torch whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from denoisekit.api import Option, PipelineRecord, TrainingRecord, lazy
 from denoisekit.api import option_presets as preset
 from denoisekit_hsi.domain_records import HSI_FORMATS, HSI_METRICS
@@ -95,17 +92,12 @@ TRAINING_TEST_CONFIG = {"iterations": 4, "batch": 2, "width": 2, "levels": 2, "p
                         "checkpoint_every": 2}
 
 
-def _fit() -> Callable[..., dict[str, Any]]:
-    from denoisekit_hsi.diffusion3d.fit import fit
-
-    return fit
-
-
 DIFFUSION3D_PIPELINE = PipelineRecord(
     name="diffusion3d", domain="hsi", factory=lazy("denoisekit_hsi.diffusion3d.pipeline:Diffusion3DPipeline"),
     options=DIFFUSION3D_OPTIONS, formats=HSI_FORMATS, metrics=HSI_METRICS, test_config={"steps": 1},
     summary="3-D spectral-spatial diffusion prior (tiny MONAI UNet on band x H x W patches), started at the input",
-    training=TrainingRecord(fit=_fit, options=TRAINING_OPTIONS, test_config=TRAINING_TEST_CONFIG),
+    training=TrainingRecord(fit=lazy("denoisekit_hsi.diffusion3d.fit:fit"), options=TRAINING_OPTIONS,
+                            test_config=TRAINING_TEST_CONFIG),
 )
 
 PIPELINES = [DDS2M_PIPELINE, DIFFUSION3D_PIPELINE]
