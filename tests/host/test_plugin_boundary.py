@@ -72,3 +72,10 @@ def test_every_exported_name_resolves_and_unknown_names_say_what_exists():
         assert getattr(api, name) is not None
     with pytest.raises(AttributeError, match="may use only"):
         api.not_a_name  # noqa: B018
+
+
+def test_every_exported_name_is_documented_in_the_plugin_guide():
+    guide = (ROOT / "docs" / "writing-plugins.md").read_text()
+    section = guide[guide.index("## The plugin API"):guide.index("### A complete plugin on the API")]
+    missing = [name for name in api.__all__ if f"`{name}`" not in section and f"`{name}(" not in section]
+    assert not missing, f"docs/writing-plugins.md, 'The plugin API', does not list: {missing}"
