@@ -113,6 +113,30 @@ def test_a_missing_input_is_not_found_whatever_its_name(tmp_path, capsys, name, 
               f"{path}: {expected}")
 
 
+def test_an_input_without_read_permission_is_one_line_as_any_user(noisy, tmp_path, capsys, monkeypatch):
+    """The same check where the tests run as root (who reads every file): the permission test is os.access."""
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != noisy and access(path, mode, **kw))
+    one_error(capsys, ["run", "image/zs-n2n", "-i", str(noisy), "-o", str(tmp_path / "o"), *FAST],
+              f"{noisy}: permission denied")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_config_file_without_read_permission_is_one_line(noisy, tmp_path, capsys, monkeypatch):
+    config = tmp_path / "c.toml"
+    config.write_text("iterations = 2\n")
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self == config:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    one_error(capsys, ["run", "image/zs-n2n", "-i", str(noisy), "-o", str(tmp_path / "o"), "-c", str(config)],
+              f"{config}: cannot read the config file (Permission denied)")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_an_unreadable_input_is_one_line(noisy, tmp_path, capsys):
     noisy.chmod(0)

@@ -20,6 +20,10 @@ import click
 from denoisekit.errors import UserError
 from denoisekit.manager import ENV_NO_PLUGINS, PluginHost, get_host
 
+# paths as given: the runners check existence and permissions themselves, with one-line errors (click's own
+# readability check printed a usage screen)
+PATH = click.Path(path_type=Path, readable=False)
+
 
 def _host(ctx: click.Context) -> PluginHost:
     obj = ctx.ensure_object(dict)
@@ -155,7 +159,7 @@ def train_help(host: PluginHost, key: str) -> str:
 def _option_sources(f: Any) -> Any:
     """The options shared by ``run`` and ``train``: --config, --set, --device and --seed."""
     for option in reversed((
-        click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="TOML file of options."),
+        click.option("-c", "--config", "config_file", type=PATH, help="TOML file of options."),
         click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set one option (repeatable)."),
         click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."),
         click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw."),
@@ -166,9 +170,9 @@ def _option_sources(f: Any) -> Any:
 
 @cli.command(add_help_option=False)
 @click.argument("pipeline", required=False)
-@click.option("-i", "--input", "input_", type=click.Path(path_type=Path), help="Input file or folder.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output directory (must not exist).")
-@click.option("-r", "--reference", type=click.Path(path_type=Path), help="Clean reference, for metrics.json.")
+@click.option("-i", "--input", "input_", type=PATH, help="Input file or folder.")
+@click.option("-o", "--output", type=PATH, help="Output directory (must not exist).")
+@click.option("-r", "--reference", type=PATH, help="Clean reference, for metrics.json.")
 @_option_sources
 @click.option("--overwrite", is_flag=True, help="Replace an earlier denoisekit output in --output.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -199,8 +203,8 @@ def run(ctx: click.Context, pipeline: str | None, input_: Path | None, output: P
 
 @cli.command(add_help_option=False)
 @click.argument("pipeline", required=False)
-@click.option("-d", "--data", type=click.Path(path_type=Path), help="File or folder of training data.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Directory for checkpoints and weights.pt.")
+@click.option("-d", "--data", type=PATH, help="File or folder of training data.")
+@click.option("-o", "--output", type=PATH, help="Directory for checkpoints and weights.pt.")
 @_option_sources
 @click.option("--resume", is_flag=True, help="Continue an interrupted training in --output (same options).")
 @click.option("--overwrite", is_flag=True, help="Discard an earlier training in --output and start again.")
@@ -253,7 +257,7 @@ def cache_dir() -> Path:
 
 @cli.command()
 @click.argument("domains", nargs=-1)
-@click.option("-o", "--output", default="demo-output", show_default=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", default="demo-output", show_default=True, type=PATH,
               help="Directory that receives one sub-directory per domain.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--seed", default=0, show_default=True, type=int)
@@ -349,7 +353,7 @@ def install(packages: tuple[str, ...], editables: tuple[Path, ...], upgrade: boo
 
 @cli.command("new-plugin")
 @click.argument("name")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", required=True, type=PATH,
               help="Folder to create the plugin package in.")
 def new_plugin(name: str, output: Path) -> None:
     """Scaffold a third-party plugin package NAME that passes the conformance kit.

@@ -57,7 +57,7 @@ def _snapshot(folder: Path) -> dict[Path, tuple[int, int]]:
 
 
 def _root_option(f: Any) -> Any:
-    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    return click.option("--root", type=click.Path(file_okay=False, path_type=Path, readable=False), default=None,
                         help="Folder that holds the built datasets (default: datasets/ in the cache directory, "
                              "$DENOISEKIT_CACHE or ~/.cache/denoisekit).")(f)
 

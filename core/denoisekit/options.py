@@ -74,6 +74,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{path}: not valid TOML ({e})") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read the config file ({e.strerror})") from None
 
 
 def parse_set(pairs: Iterable[str]) -> dict[str, str]:
