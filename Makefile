@@ -1,6 +1,7 @@
 # The README's commands. Every target installs what it needs; `setup` is idempotent:
 # it reinstalls only when pyproject.toml, a plugin's pyproject.toml or constraints.txt changed.
-# Each plugin is installed with its `test` extra (test-only oracles such as astra-toolbox for CT).
+# Each plugin is installed with its `test` extra (test-only oracles such as astra-toolbox for CT);
+# the core with `ray` too, so the batch tests run the Ray engine (about 30 s more to install).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -16,7 +17,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt $(wildcard plugins/*/pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "installing denoisekit and $(words $(PLUGINS)) plugin(s) into $(VENV) (first time: a few minutes)"
-	$(PIP) -e ".[dev]" $(foreach p,$(PLUGINS),-e "$(p)[test]")
+	$(PIP) -e ".[dev,ray]" $(foreach p,$(PLUGINS),-e "$(p)[test]")
 	@touch $(STAMP)
 
 demo: setup

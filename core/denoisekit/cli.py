@@ -237,6 +237,59 @@ def train(ctx: click.Context, pipeline: str | None, data: Path | None, output: P
     click.echo(f"  use them: denoisekit run {pipeline} --set weights={result.weights} --input ... --output ...")
 
 
+@cli.command()
+@click.argument("pipeline")
+@click.option("-i", "--input", "input_", required=True, help="Folder of inputs, or a glob in quotes ('scans/*.dcm').")
+@click.option("-o", "--output", required=True, type=PATH,
+              help="Batch folder: one sub-folder per input, batch.jsonl and batch.json.")
+@click.option("-w", "--workers", type=int, help="Parallel workers (local: processes, default the CPUs here; "
+              "ray: tasks in flight, default the cluster's CPUs).")
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="local: a process pool on this machine; ray: a Ray cluster (pip install 'denoisekit[ray]').")
+@click.option("--address", help="Ray cluster to join (ray://HOST:10001 or HOST:6379); default a local one.")
+@click.option("--gpus-per-task", type=float, help="GPUs (a fraction is fine) per Ray task; default 1 when the "
+              "cluster has GPUs and --device is not cpu.")
+@click.option("-r", "--reference", type=PATH,
+              help="Folder of clean references, paired with the inputs by stem (metrics.json for each).")
+@_option_sources
+@click.option("--overwrite", is_flag=True, help="Redo every input, replacing its folder, and start a new manifest.")
+@click.option("--retry-failed", is_flag=True, help="Run again the inputs that failed before.")
+@click.option("--quiet", is_flag=True, help="No progress.")
+@click.pass_context
+def batch(ctx: click.Context, pipeline: str, input_: str, output: Path, workers: int | None, engine: str,
+          address: str | None, gpus_per_task: float | None, reference: Path | None, config_file: Path | None,
+          sets: tuple[str, ...], device: str, seed: int, overwrite: bool, retry_failed: bool, quiet: bool) -> None:
+    """Run PIPELINE on every input of --input, each into --output/<input stem>/ (docs/batch.md).
+
+    Resumes when run again: finished inputs are skipped, failed ones rerun only with --retry-failed.
+    Exit code 0 when every input succeeded, 1 otherwise.
+    """
+    from denoisekit.batch import run_batch
+    from denoisekit.options import parse_set
+
+    try:
+        result = run_batch(pipeline, input_, output, reference=reference, config_file=config_file,
+                           overrides=parse_set(sets), device=device, seed=seed, workers=workers, engine=engine,
+                           address=address, gpus_per_task=gpus_per_task, overwrite=overwrite,
+                           retry_failed=retry_failed, show_progress=not quiet, host=_host(ctx))
+    except (KeyboardInterrupt, Interrupted) as e:
+        signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+        click.echo(f"interrupted: the finished inputs are kept in {output}/batch.jsonl; run the same command "
+                   "to resume", err=True)
+        raise click.exceptions.Exit(128 + signum) from None
+    click.echo(f"{pipeline}: {result.succeeded} of {result.inputs} input(s) succeeded, {result.failed} failed "
+               f"({result.ran} run now, {result.skipped} skipped) in {result.seconds:.1f} s, "
+               f"{result.throughput:.2f} inputs/s; manifest: {result.output / 'batch.jsonl'}")
+    for stem, error in list(result.failures.items())[:10]:
+        click.echo(f"  failed: {stem}: {error}")
+    if len(result.failures) > 10:
+        click.echo(f"  ... and {len(result.failures) - 10} more (see batch.jsonl)")
+    if result.failures and not retry_failed:
+        click.echo("  rerun them with --retry-failed")
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
 def _print_result(pipeline: str, result: Any) -> None:
     click.echo(f"{pipeline}: wrote {result.output_dir}")
     if result.metrics:
@@ -399,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         with _termination_interrupts():
-            cli.main(args=argv, prog_name="denoisekit", standalone_mode=False)
+            # click returns a command's own exit code (click.exceptions.Exit, e.g. `batch` exits 1) here
+            code = cli.main(args=argv, prog_name="denoisekit", standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
@@ -425,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         text = msg if isinstance(e, PipelineFailed) else f"{type(e).__name__}: {msg}"
         click.echo(f"error: {text} (run with --debug for the traceback)", err=True)
         return 2
-    return 0
+    return code if type(code) is int else 0
 
 
 if __name__ == "__main__":
