@@ -81,3 +81,20 @@ def test_metrics_are_recorded_per_input_with_references(tmp_path):
         saved = json.loads((tmp_path / "out" / line["stem"] / "metrics.json").read_text())
         assert line["metrics"] == {"input": saved["input"], "output": saved["output"]}
         assert line["reference"] == str(tmp_path / "ref" / f"{line['stem']}.npy")
+
+
+def test_checksum_covers_a_files_companions_and_nothing_else(tmp_path):
+    import hashlib
+
+    from denoisekit.batch.tasks import checksum
+
+    (tmp_path / "alone.npy").write_bytes(b"abc")
+    assert checksum(tmp_path / "alone.npy") == f"sha256:{hashlib.sha256(b'abc').hexdigest()}"
+    (tmp_path / "scene.hdr").write_text("ENVI")
+    (tmp_path / "scene.img").write_bytes(b"\0" * 8)
+    first = checksum(tmp_path / "scene.hdr")
+    (tmp_path / "scene.hdr.bak").write_text("old header")
+    (tmp_path / "scenes.img").write_bytes(b"other")
+    assert checksum(tmp_path / "scene.hdr") == first
+    (tmp_path / "scene.img").write_bytes(b"\1" * 8)
+    assert checksum(tmp_path / "scene.hdr") != first

@@ -107,14 +107,29 @@ def _references(host: PluginHost, record: PipelineRecord, folder: Path, inputs: 
 
 
 def checksum(path: Path) -> str:
-    """``sha256:HEX`` of a file's bytes; for a folder, of the lines ``NAME\\0FILE_SHA256`` of its files
-    (relative names, sorted)."""
+    """``sha256:HEX`` of a file's bytes, or, when it has companions (:func:`companions`), of the lines
+    ``NAME\\0FILE_SHA256`` of it and them; for a folder, of those lines for its files (relative names, sorted)."""
     path = Path(path)
-    if not path.is_dir():
-        return f"sha256:{_file_sha256(path)}"
+    if path.is_dir():
+        return _lines_sha256(path, sorted(p for p in path.rglob("*") if p.is_file()))
+    others = companions(path)
+    return _lines_sha256(path.parent, sorted([path, *others])) if others else f"sha256:{_file_sha256(path)}"
+
+
+def companions(path: Path) -> list[Path]:
+    """The files beside ``path`` that a reader of it may open too: its name less the last suffix, bare or
+    with one other suffix (an ENVI header's data file: ``scene.hdr`` -> ``scene.img`` or ``scene``)."""
+    base = path.name[: len(path.name) - len(path.suffix)]
+    if not base:
+        return []
+    near = [path.parent / base, *path.parent.glob(glob.escape(base) + ".*")]
+    return sorted(p for p in near if p != path and "." not in p.name[len(base) + 1:] and p.is_file())
+
+
+def _lines_sha256(root: Path, files: list[Path]) -> str:
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(path).as_posix().encode() + b"\0" + _file_sha256(file).encode() + b"\n")
+    for file in files:
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0" + _file_sha256(file).encode() + b"\n")
     return f"sha256:{digest.hexdigest()}"
 
 
