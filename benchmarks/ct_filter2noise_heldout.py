@@ -27,7 +27,7 @@ the input: no reference involved), k in --nlm-k; with --oracle also NLM with h p
 reference. Metrics: ct_psnr / ct_ssim ([-160, 240] HU, RED-CNN convention, data range 400).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/ct_filter2noise_heldout.py --set tuning \
-        [--doses 25000,10000,5000] [--crops 4] [--no-whole] [--f2n "range_patch=0,strength=fit"] [--nlm-k 0.6,0.8]
+        [--doses 25000,10000,5000] [--crops 4] [--no-whole] [--f2n "range_patch=0,strength=fit"] [--nlm-k 1.5,1.8]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from ct_filter2noise import parse_variant, run_pipeline  # the sibling benchmark (benchmarks/ is on sys.path)
 
 TUNING = ("693_UNCR.dcm",)
 HELD_OUT = ("J2K_pixelrep_mismatch.dcm", "explicit_VR-UN.dcm")
@@ -54,19 +55,6 @@ class Case:
     reference: np.ndarray
     noisy: np.ndarray
     i0: float
-
-
-def parse_variant(text: str) -> dict[str, float | int | str]:
-    out: dict[str, float | int | str] = {}
-    for item in filter(None, text.split(",")):
-        key, value = item.split("=")
-        for kind in (int, float, str):
-            try:
-                out[key.strip()] = kind(value.strip())
-                break
-            except ValueError:
-                continue
-    return out
 
 
 @functools.cache
@@ -140,17 +128,9 @@ def nlm(noisy: np.ndarray, h_hu: float) -> np.ndarray:
 
 
 def filter2noise(noisy: np.ndarray, overrides: dict, seed: int = 0) -> np.ndarray:
-    import torch
-    from denoisekit_ct import denoising_records
-
-    from denoisekit.pipeline import RunContext
     from denoisekit.sample import Sample
 
-    record = next(p for p in denoising_records.PIPELINES if p.name == "filter2noise")
-    config = {**record.defaults(), **overrides}
-    ctx = RunContext(device=torch.device("cpu"), seed=seed, show_progress=False)
-    out = record.factory()(Sample(noisy, "HW", "npy", {}), config, ctx)
-    return getattr(out, "sample", out).array  # a PipelineResult (or a Sample)
+    return run_pipeline("filter2noise", Sample(noisy, "HW", "npy", {}), overrides, seed)[0]
 
 
 def scores(estimate: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
@@ -169,7 +149,7 @@ def main() -> None:
     parser.add_argument("--no-whole", action="store_true", help="only the 128x128 images")
     parser.add_argument("--no-defaults", action="store_true", help="skip ct/filter2noise with its defaults")
     parser.add_argument("--f2n", action="append", default=[], help="Filter2Noise variant 'key=value,...'")
-    parser.add_argument("--nlm-k", default="0.8", help="h = k * sigma of the flat region, comma-separated k")
+    parser.add_argument("--nlm-k", default="1.8", help="h = k * sigma of the flat region, comma-separated k")
     parser.add_argument("--oracle", action="store_true", help="also NLM with h picked against the reference")
     args = parser.parse_args()
     import torch
