@@ -31,14 +31,15 @@ MARKER = ".denoisekit-output"
 _DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
-def _within(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is ``folder`` or lies inside it (both resolved)."""
+def holds(folder: Path, path: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it (symbolic links resolved)."""
+    folder, path = Path(folder).resolve(), Path(path).resolve()
     return path == folder or folder in path.parents
 
 
 def refuse_current_directory(output: Path) -> None:
     """A UserError if replacing ``output`` would take away the current directory."""
-    if _within(Path.cwd().resolve(), Path(output).resolve()):
+    if holds(output, Path.cwd()):
         raise UserError(f"{output}: is the current directory or holds it; name a new folder for the output")
 
 
@@ -50,7 +51,6 @@ def check_output_dir(output: Path, overwrite: bool, protect: Iterable[Path | Non
     ``overwrite`` is given and the folder is an earlier denoisekit output (it holds :data:`MARKER`).
     """
     output = Path(os.path.abspath(output))
-    real = output.resolve()
     for parent in output.parents:
         if parent.exists():
             if not parent.is_dir():
@@ -60,7 +60,7 @@ def check_output_dir(output: Path, overwrite: bool, protect: Iterable[Path | Non
         raise UserError(f"{output}: exists and is not a directory")
     refuse_current_directory(output)
     for path in protect:
-        if path is not None and _within(Path(path).resolve(), real):
+        if path is not None and holds(output, path):
             raise UserError(f"{output}: holds the input {path}; name another folder for the output")
     if not output.is_dir() or not any(output.iterdir()):
         return

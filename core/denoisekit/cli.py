@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from denoisekit.errors import UserError
+from denoisekit.errors import UserError, error_line
 from denoisekit.manager import ENV_NO_PLUGINS, PluginHost, get_host
 
 # paths as given: the runners check existence and permissions themselves, with one-line errors (click's own
@@ -473,11 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if debug:
             raise
-        from denoisekit.runner import PipelineFailed
-
-        msg = str(e).splitlines()[0] if str(e) else ""
-        text = msg if isinstance(e, PipelineFailed) else f"{type(e).__name__}: {msg}"
-        click.echo(f"error: {text} (run with --debug for the traceback)", err=True)
+        click.echo(f"error: {error_line(e)} (run with --debug for the traceback)", err=True)
         return 2
     return code if type(code) is int else 0
 

@@ -18,6 +18,10 @@ class InputError(UserError):
         super().__init__(f"{self.path}: {problem}")
 
 
+class PipelineFailed(RuntimeError):
+    """A pipeline's own code failed; the message names the pipeline and the plugin that registered it."""
+
+
 class PluginError(Exception):
     """A plugin broke the host's rules: bad record, unknown hook, conflicting name."""
 
@@ -36,3 +40,12 @@ def reason(exc: BaseException) -> str:
     """A library exception as one short line, for an InputError's problem text."""
     text = " ".join(str(exc).split())[:160]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def error_line(error: BaseException) -> str:
+    """The one line the CLI prints for ``error``: the message of a UserError or PipelineFailed (which name
+    the file or the pipeline themselves), else :func:`reason`."""
+    text = str(error).strip()
+    if isinstance(error, (UserError, PipelineFailed)) and text:
+        return text.splitlines()[0]
+    return reason(error)

@@ -8,7 +8,8 @@ import math
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from denoisekit.atomic import claimed_output, writing_directory
-from denoisekit.errors import InputError, UserError, reason
+from denoisekit.errors import InputError, PipelineFailed, UserError, reason
 from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve_options
 from denoisekit.pipeline import RunContext
@@ -35,10 +36,6 @@ class RunResult:
 
 
 SEED_LIMIT = 2**63  # seeds stay below it, so seed + offset fits a torch generator (< 2**64) for any slice offset
-
-
-class PipelineFailed(RuntimeError):
-    """A pipeline's own code failed; the message names the pipeline and the plugin that registered it."""
 
 
 def check_seed(seed: int) -> None:
@@ -64,6 +61,18 @@ def plugin_of(host: PluginHost, key: str) -> str:
 def pipeline_failed(host: PluginHost, key: str, what: str) -> PipelineFailed:
     """The error for pipeline ``key`` that ``what`` (``failed: ...``, ``returned ...``)."""
     return PipelineFailed(f"pipeline {key} ({plugin_of(host, key)}) {what}")
+
+
+@contextmanager
+def blamed_on(host: PluginHost, key: str, what: str = "failed") -> Iterator[None]:
+    """Run a pipeline's own code (its factory and call, or its training fit): an exception other than a
+    UserError becomes a :class:`PipelineFailed` naming pipeline ``key`` and its plugin (``what: reason``)."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as e:
+        raise pipeline_failed(host, key, f"{what}: {reason(e)}") from e
 
 
 def find_format(host: PluginHost, record: PipelineRecord, path: Path) -> FormatRecord:
@@ -196,18 +205,13 @@ def run_pipeline(
         with ctx.stage("read"):
             sample = read_checked(fmt, input)
             ref = None
-            if reference is not None and ref_fmt is not None:
+            if reference is not None and ref_fmt is not None:  # both or neither
                 ref = read_checked(ref_fmt, reference)
                 if record.same_shape and ref.array.shape != sample.array.shape:
                     raise InputError(reference, f"reference shape {ref.array.shape} differs from the "
                                                 f"input's {sample.array.shape}")
-        with ctx.stage("run"):
-            try:
-                returned = record.factory()(sample, config, ctx)
-            except UserError:
-                raise
-            except Exception as e:
-                raise pipeline_failed(host, record.key, f"failed: {reason(e)}") from e
+        with ctx.stage("run"), blamed_on(host, record.key):
+            returned = record.factory()(sample, config, ctx)
         try:
             outcome = as_result(returned)
         except TypeError as e:
@@ -229,7 +233,7 @@ def run_pipeline(
 
         marker = {"command": "run", "pipeline": record.key, "input": str(input.absolute())}
         with writing_directory(output, marker) as tmp:
-            _write_results(tmp, host, record, fmt, ctx, sample, outcome, ref, metrics, {
+            _write_results(tmp, record, fmt, ctx, sample, outcome, ref, metrics, {
                 "pipeline": record.key,
                 "input": str(input.absolute()),
                 "reference": str(reference.absolute()) if reference else None,
@@ -243,7 +247,7 @@ def run_pipeline(
     return RunResult(output, output / input.name, metrics, dict(ctx.timings))
 
 
-def _write_results(tmp: Path, host: PluginHost, record: PipelineRecord, fmt: FormatRecord, ctx: RunContext,
+def _write_results(tmp: Path, record: PipelineRecord, fmt: FormatRecord, ctx: RunContext,
                    sample: Sample, outcome: PipelineResult, ref: Sample | None,
                    metrics: dict[str, dict[str, float]] | None, run: dict[str, Any], started: datetime) -> None:
     """Write the result, its extra arrays, report.png, metrics.json and run.json (``run`` completed, with

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from denoisekit.atomic import check_output_dir, make_parents, output_lock, write_marker
-from denoisekit.errors import InputError, UserError, reason
+from denoisekit.errors import InputError, UserError
 from denoisekit.fit_result import as_fit_result
 from denoisekit.manager import PluginHost
 from denoisekit.options import read_config_file, resolve
@@ -92,7 +92,7 @@ def train_pipeline(
     import torch
 
     from denoisekit.device import resolve_device
-    from denoisekit.runner import check_seed, pipeline_failed, versions, write_json
+    from denoisekit.runner import blamed_on, check_seed, pipeline_failed, versions, write_json
     from denoisekit.training.checkpoints import save_atomic
 
     started = datetime.now(timezone.utc)
@@ -112,14 +112,8 @@ def train_pipeline(
         _prepare_output(output, options_and_seed, resume, overwrite,
                         {"command": "train", "pipeline": key, "data": str(data.absolute())})
         ctx = RunContext(device=resolve_device(device), seed=seed, show_progress=show_progress, host=host)
-        with ctx.stage("train"):
-            try:
-                returned = training.fit(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options,
-                                          ctx)
-            except UserError:
-                raise
-            except Exception as e:
-                raise pipeline_failed(host, key, f"training failed: {reason(e)}") from e
+        with ctx.stage("train"), blamed_on(host, key, "training failed"):
+            returned = training.fit(TrainingData.for_pipeline(host, key, data), output / "checkpoints", options, ctx)
         try:
             fitted = as_fit_result(returned)
         except TypeError as e:

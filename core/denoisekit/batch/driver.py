@@ -15,6 +15,7 @@ from typing import Any
 from denoisekit.atomic import (
     MARKER,
     check_output_dir,
+    holds,
     make_parents,
     output_lock,
     refuse_current_directory,
@@ -72,16 +73,10 @@ def check_batch_output(output: Path, tasks: list[Task]) -> None:
         if kind != "batch":
             refuse_current_directory(output)
             for path in protect:
-                if _holds(output, path):
+                if holds(output, path):
                     raise UserError(f"{output}: holds the input {path}; name another folder for the output")
             raise UserError(f"{output}: not the folder of an earlier denoisekit batch; name a new or empty folder")
     check_output_dir(output, overwrite=True, protect=protect)  # a file in the way, the cwd, an input inside
-
-
-def _holds(folder: Path, path: Path) -> bool:
-    """Whether ``path`` is ``folder`` or lies inside it (both resolved)."""
-    folder, path = folder.resolve(), path.resolve()
-    return path == folder or folder in path.parents
 
 
 def _check_engine(engine: str, workers: int | None, address: str | None, gpus_per_task: float | None) -> None:
@@ -141,7 +136,7 @@ def run_batch(pipeline: str, input: str | Path, output: str | Path, *, reference
 
         require_ray()
     output = Path(os.path.abspath(output))
-    if Path(input).exists() and _holds(output, Path(input)):
+    if Path(input).exists() and holds(output, Path(input)):
         raise UserError(f"{output}: holds the input {input}; name another folder for the output")
     tasks = discover(host, record, input, output, Path(reference) if reference is not None else None)
     check_batch_output(output, tasks)

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from denoisekit.batch.tasks import Task
-from denoisekit.batch.worker import TaskSpec, init_worker, one_line, record, run_task
-from denoisekit.errors import UserError
+from denoisekit.batch.worker import TaskSpec, init_worker, record, run_task
+from denoisekit.errors import UserError, error_line
 
 MAX_RETRIES = 3
 _READY = False
@@ -83,7 +83,7 @@ def run_ray(spec: TaskSpec, tasks: Sequence[Task], *, workers: int | None = None
                 try:
                     line = ray.get(ref)
                 except ray.exceptions.RayError as e:
-                    line = record(task, spec, "failed", 0.0, error=f"ray: {one_line(e)}")
+                    line = record(task, spec, "failed", 0.0, error=f"ray: {error_line(e)}")
                 yield line
                 submit()
     finally:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from denoisekit.batch.tasks import Task, checksum
-from denoisekit.errors import UserError
+from denoisekit.errors import error_line
 from denoisekit.manager import PluginHost
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -81,16 +81,6 @@ def worker_host() -> PluginHost:
     return _HOST
 
 
-def one_line(error: BaseException) -> str:
-    """An error as the single line the CLI would print for it."""
-    from denoisekit.runner import PipelineFailed
-
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if isinstance(error, (UserError, PipelineFailed)) and text:
-        return text
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
 def record(task: Task, spec: TaskSpec, status: str, seconds: float, *, digest: str | None = None,
            metrics: dict[str, Any] | None = None, error: str | None = None) -> dict[str, Any]:
     """One manifest line (see docs/batch.md)."""
@@ -120,7 +110,7 @@ def run_task(spec: TaskSpec, task: Task) -> dict[str, Any]:
                               reference=task.reference, overrides=spec.options, device=spec.device, seed=spec.seed,
                               overwrite=True, show_progress=False)
     except Exception as e:
-        return record(task, spec, "failed", time.perf_counter() - started, digest=digest, error=one_line(e))
+        return record(task, spec, "failed", time.perf_counter() - started, digest=digest, error=error_line(e))
     finally:
         sys.argv = argv
     return record(task, spec, "ok", time.perf_counter() - started, digest=digest, metrics=result.metrics)

@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.data.datasets import one_line
-from denoisekit.errors import InputError
+from denoisekit.errors import InputError, reason
 
 Progress = Callable[[Iterable[int], str, int], Iterator[int]]
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -50,7 +49,7 @@ def read_item(dataset: Any, i: int) -> dict[str, np.ndarray]:
     except InputError:
         raise
     except Exception as e:
-        raise InputError(source_of(dataset, i), f"cannot be read ({one_line(e)})") from e
+        raise InputError(source_of(dataset, i), f"cannot be read ({reason(e)})") from e
     if not isinstance(item, Mapping) or not item:
         raise InputError(source_of(dataset, i), f"item is {type(item).__name__}, not a dict of arrays")
     arrays = {}

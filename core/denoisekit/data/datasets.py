@@ -14,13 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.errors import InputError
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one short line: its type and its message with whitespace collapsed."""
-    text = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+from denoisekit.errors import InputError, reason
 
 
 class ArrayDataset:
@@ -73,7 +67,7 @@ class FileDataset:
         except InputError:
             raise
         except Exception as e:
-            raise InputError(path, f"cannot be read ({one_line(e)})") from e
+            raise InputError(path, f"cannot be read ({reason(e)})") from e
         if isinstance(result, Mapping):
             return {k: np.asarray(v) for k, v in result.items()}
         array = _channel_first(result)
