@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
+
+from denoisekit.pipeline_result import frozen_notes
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,7 @@ class FitResult:
     def __post_init__(self) -> None:
         if not isinstance(self.weights, Mapping):
             raise TypeError(f"FitResult.weights must be a dict, got {type(self.weights).__name__}")
-        if not all(isinstance(key, str) for key in self.notes):
-            raise ValueError("note names must be strings")
-        object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+        object.__setattr__(self, "notes", frozen_notes(self.notes))
 
 
 def as_fit_result(value: Any) -> FitResult:

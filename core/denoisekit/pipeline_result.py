@@ -39,11 +39,16 @@ class PipelineResult:
         for name in self.extras:
             if not isinstance(name, str) or not _EXTRA_NAME.fullmatch(name):
                 raise ValueError(f"extra output name {name!r}: use lower-case letters, digits, '-' and '_'")
-        if not all(isinstance(key, str) for key in self.notes):
-            raise ValueError("note names must be strings")
         extras = {name: np.asarray(value) for name, value in self.extras.items()}
         object.__setattr__(self, "extras", MappingProxyType(extras))
-        object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+        object.__setattr__(self, "notes", frozen_notes(self.notes))
+
+
+def frozen_notes(notes: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy of ``notes`` (run.json's or train.json's); names must be strings."""
+    if not all(isinstance(key, str) for key in notes):
+        raise ValueError("note names must be strings")
+    return MappingProxyType(dict(notes))
 
 
 def as_result(value: Any) -> PipelineResult:
