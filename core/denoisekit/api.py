@@ -70,6 +70,27 @@ _EXPORTS: dict[str, str] = {
     "NoiseSchedule": "denoisekit.schedules",
     "Truncated": "denoisekit.schedules",
     "DDRM": "denoisekit.samplers",
+    # schedules and samplers by class, for code outside a run (training, benchmarks); inside a run prefer
+    # ctx.schedule(name) / ctx.sampler(name)
+    **{name: "denoisekit.schedules" for name in ("OUVE", "VESigmaT", "VE", "VP", "EDM")},
+    **{name: "denoisekit.samplers" for name in (
+        "DDIM", "DDPM", "PredictorCorrector", "EulerMaruyama", "JointPosteriorSampler", "DataConsistency", "CCDF",
+        "DPS")},
+    # linear algebra on operators: masks, conjugate gradient (x^H y summed over all axes)
+    "Mask": "denoisekit.operators",
+    "conjugate_gradient": "denoisekit.operators",
+    "inner": "denoisekit.operators",
+    # orthonormal Daubechies wavelets in torch (periodic extension; inverse = adjoint)
+    "wavedec2": "denoisekit.wavelets",
+    "waverec2": "denoisekit.wavelets",
+    "daubechies_lowpass": "denoisekit.wavelets",
+    "max_wavelet_levels": "denoisekit.wavelets:max_levels",
+    # training: EMA weights, losses by one signature, the device-side loader
+    "EMA": "denoisekit.training.ema",
+    "make_loss_fn": "denoisekit.losses",
+    "Noise2Recon": "denoisekit.losses",
+    "DeviceLoader": "denoisekit.data",
+    "ArrayDataset": "denoisekit.data",
     "Trainer": "denoisekit.training",
     "TrainingData": "denoisekit.training_data",
     "pair_downsample": "denoisekit.losses.noise2noise",

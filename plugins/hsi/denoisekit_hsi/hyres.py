@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from denoisekit.api import max_wavelet_levels, wavedec2, waverec2
 from denoisekit_hsi.hysime import band_noise_std
-from denoisekit_hsi.wavelets import max_levels, wavedec2, waverec2
 
 
 def sure_soft_threshold(coeffs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,7 +51,7 @@ def wavelet_sure_shrink(images: torch.Tensor, levels: int = 0, moments: int = 2)
     h, w = images.shape[-2:]
     if levels <= 0:
         size = 1 << (min(h, w).bit_length() - 1)  # the largest power of two that fits
-        levels = max(1, min(5, max_levels(size, size, moments)))
+        levels = max(1, min(5, max_wavelet_levels(size, size, moments)))
     x = _padded(images, 2**levels)
     approx, details = wavedec2(x, levels, moments)
     flat = torch.cat([d.reshape(d.shape[0], -1) for d in details], dim=1)
