@@ -1,0 +1,1 @@
+"""denoisekit-mri: MRI reconstruction from Cartesian k-space (fastMRI HDF5, NIfTI)."""
