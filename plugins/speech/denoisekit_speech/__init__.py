@@ -1,0 +1,1 @@
+"""denoisekit-speech: speech enhancement for WAV and FLAC files at any sample rate, mono or stereo."""

@@ -1,0 +1,37 @@
+"""The speech plugin, the module its entry point names: one ``@hookimpl`` function per hook, each returning the
+records of the modules named after what they hold: ``domain_records`` (the domain, WAV and FLAC, the speech
+metrics, the datasets), ``enhancement_records`` (speech/wiener) and ``learned_records`` (speech/sgmse,
+speech/clearbuds).
+
+Those modules import only ``denoisekit.api``; heavy imports happen in the records' factories.
+"""
+
+from __future__ import annotations
+
+from denoisekit.api import DatasetRecord, DomainRecord, FormatRecord, MetricRecord, PipelineRecord, hookimpl
+from denoisekit_speech import domain_records, enhancement_records, learned_records
+
+
+@hookimpl
+def register_domains() -> list[DomainRecord]:
+    return [domain_records.DOMAIN]
+
+
+@hookimpl
+def register_formats() -> list[FormatRecord]:
+    return list(domain_records.FORMATS)
+
+
+@hookimpl
+def register_metrics() -> list[MetricRecord]:
+    return list(domain_records.METRICS)
+
+
+@hookimpl
+def register_datasets() -> list[DatasetRecord]:
+    return list(domain_records.DATASETS)
+
+
+@hookimpl
+def register_pipelines() -> list[PipelineRecord]:
+    return [*enhancement_records.PIPELINES, *learned_records.PIPELINES]
