@@ -1,0 +1,115 @@
+"""Zero-shot self-supervised reconstruction (ZS-SSL; Yaman, Hosseini, Akçakaya, "Zero-Shot Self-Supervised
+Learning for MRI Reconstruction", ICLR 2022): the unrolled network of :mod:`denoisekit_mri.unrolled` fitted to
+the one scan being reconstructed.
+
+The acquired locations Omega are split into a validation set Gamma and K pairs (Theta_k, Lambda_k) of
+Omega \\ Gamma (:mod:`denoisekit_mri.zs_ssl_masks`). Training (paper eq. 4) feeds Theta_k and scores the
+prediction on Lambda_k with SSDU's normalised l1-l2 k-space loss (Yaman et al. MRM 2020, eq. 8); validation
+(eq. 5) feeds Omega \\ Gamma and scores on Gamma. The paper's automated early stopping: training stops once
+the validation loss has not improved for ``patience`` epochs (one epoch = one pass over the K pairs), and the
+weights of the best validation loss are kept. The reconstruction feeds all of Omega (eq. 6).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from denoisekit_mri.coil_operator import MultiCoilCartesian
+from denoisekit_mri.unrolled import Unrolled
+from denoisekit_mri.zs_ssl_masks import gaussian_split, validation_split
+
+
+@dataclass(frozen=True)
+class ZsSslSettings:
+    """The fit's settings (the pipeline's options of the same names)."""
+
+    iterations: int = 300
+    masks: int = 10
+    patience: int = 6
+    rho: float = 0.4
+    validation: float = 0.2
+    lr: float = 1e-3
+    unrolls: int = 5
+    features: int = 16
+    blocks: int = 3
+    cg_iterations: int = 5
+
+
+def l1_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """||t - p||_2 / ||t||_2 + ||t - p||_1 / ||t||_1 over all entries (SSDU's normalised l1-l2 loss)."""
+    diff = (target - prediction).flatten()
+    t = target.flatten()
+    return torch.linalg.vector_norm(diff, 2) / torch.linalg.vector_norm(t, 2) + \
+        torch.linalg.vector_norm(diff, 1) / torch.linalg.vector_norm(t, 1)
+
+
+def _masked_loss(net: Unrolled, y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor,
+                 scored: torch.Tensor) -> torch.Tensor:
+    """The loss of the reconstruction from the samples ``fed`` on the samples ``scored``."""
+    x = net(y * fed, MultiCoilCartesian(maps, fed))
+    return l1_l2_loss(MultiCoilCartesian(maps, scored).A(x), y * scored)
+
+
+@dataclass
+class ZsSslFit:
+    """A fit's outcome: the reconstruction (1, H, W), the best epoch, epochs run, steps and the loss curves."""
+
+    image: torch.Tensor
+    best_epoch: int
+    epochs: int
+    steps: int
+    train_loss: list[float]
+    validation_loss: list[float]
+
+
+def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, settings: ZsSslSettings,
+               generator: torch.Generator, progress: Callable[[int, int], None] | None = None) -> ZsSslFit:
+    """Fit the network to one slice and reconstruct it.
+
+    kspace: (C, H, W) complex, zero outside ``omega``; maps: (C, H, W) complex; omega: (H, W) 0/1 mask of the
+    acquired locations; ``generator`` gives the splits and the initial weights (on kspace's device);
+    ``progress(step, total)`` is called after every optimiser step.
+    """
+    s = settings
+    device = kspace.device
+    y = kspace[None]
+    omega = (omega > 0).to(device=device, dtype=kspace.real.dtype)
+    gamma, rest = validation_split(omega, s.validation, generator)
+    pairs = [gaussian_split(rest, s.rho, generator) for _ in range(s.masks)]
+    seed = int(torch.randint(0, 2**62, (), generator=generator, device=device))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = Unrolled(s.unrolls, s.features, s.blocks, s.cg_iterations).to(device)
+    optimiser = torch.optim.Adam(net.parameters(), lr=s.lr)
+    best, best_state, best_epoch = float("inf"), copy.deepcopy(net.state_dict()), 0
+    train_curve: list[float] = []
+    val_curve: list[float] = []
+    step = epoch = 0
+    while step < s.iterations and epoch - best_epoch < s.patience:
+        epoch += 1
+        total = 0.0
+        for theta, lam in pairs:
+            if step >= s.iterations:
+                break
+            loss = _masked_loss(net, y, maps, theta, lam)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach())
+            step += 1
+            if progress is not None:
+                progress(step, s.iterations)
+        train_curve.append(total / len(pairs))
+        with torch.no_grad():
+            val = float(_masked_loss(net, y, maps, rest, gamma))
+        val_curve.append(val)
+        if val < best:
+            best, best_state, best_epoch = val, copy.deepcopy(net.state_dict()), epoch
+    net.load_state_dict(best_state)
+    with torch.no_grad():
+        image = net(y * omega, MultiCoilCartesian(maps, omega))
+    return ZsSslFit(image, best_epoch, epoch, step, train_curve, val_curve)
