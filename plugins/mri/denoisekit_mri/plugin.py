@@ -1,14 +1,43 @@
 """The mri plugin, the module its entry point names: one ``@hookimpl`` function per hook, each returning the
-records of the modules named after what they hold: ``domain_records`` (the coil operator),
-``learned_records`` (the learned pipelines).
+records of the modules named after what they hold: ``domain_records`` (the domain, the fastMRI and NIfTI
+formats, the fastMRI metrics, the mri-sample dataset, the coil operator), ``reconstruction_records``
+(mri/zero-filled, mri/sense, mri/cs-wavelet) and ``learned_records`` (the learned pipelines).
 
 Those modules import only ``denoisekit.api``; heavy imports happen in the records' factories.
 """
 
 from __future__ import annotations
 
-from denoisekit.api import OperatorRecord, PipelineRecord, hookimpl
-from denoisekit_mri import domain_records, learned_records
+from denoisekit.api import (
+    DatasetRecord,
+    DomainRecord,
+    FormatRecord,
+    MetricRecord,
+    OperatorRecord,
+    PipelineRecord,
+    hookimpl,
+)
+from denoisekit_mri import domain_records, learned_records, reconstruction_records
+
+
+@hookimpl
+def register_domains() -> list[DomainRecord]:
+    return [domain_records.DOMAIN]
+
+
+@hookimpl
+def register_formats() -> list[FormatRecord]:
+    return list(domain_records.FORMATS)
+
+
+@hookimpl
+def register_metrics() -> list[MetricRecord]:
+    return list(domain_records.METRICS)
+
+
+@hookimpl
+def register_datasets() -> list[DatasetRecord]:
+    return list(domain_records.DATASETS)
 
 
 @hookimpl
@@ -18,4 +47,4 @@ def register_operators() -> list[OperatorRecord]:
 
 @hookimpl
 def register_pipelines() -> list[PipelineRecord]:
-    return [*learned_records.PIPELINES]
+    return [*reconstruction_records.PIPELINES, *learned_records.PIPELINES]
