@@ -7,5 +7,73 @@ TrainingRecords; the host has no hook of its own for them (a TrainingRecord is a
 
 from __future__ import annotations
 
-PIPELINES: list = []
-TRAINING: list = []
+from denoisekit.api import Option, PipelineRecord, TrainingRecord, lazy, option_presets
+
+FORMATS = ("wav", "flac")
+METRICS = ("pesq_wb", "estoi", "si_sdr")
+
+SGMSE_OPTIONS = (
+    Option(name="weights", default="",
+           help="'' = the shipped tiny CPU-trained network; else a weights.pt of 'denoisekit train speech/sgmse'"),
+    Option(name="steps", default=30, minimum=1, maximum=200,
+           help="reverse-diffusion steps N of the predictor-corrector sampler (2 N + 1 network evaluations)"),
+    Option(name="snr", default=0.5, minimum=0.01, maximum=1.0,
+           help="signal-to-noise ratio r of the Langevin corrector"),
+    Option(name="chunk_s", default=8.0, minimum=1.0, maximum=60.0,
+           help="seconds of 16 kHz audio enhanced at once (memory is bounded by one chunk)"),
+    Option(name="overlap_s", default=0.5, minimum=0.0, maximum=10.0, help="seconds shared by consecutive chunks"),
+)
+
+SGMSE_TRAINING_OPTIONS = (
+    Option(name="size", default="tiny", choices=("tiny", "small", "m", "paper"),
+           help="backbone size: tiny (1.5 M, CPU), small (5.9 M), m (NCSN++M, 23.6 M), paper (NCSN++, 58 M)"),
+    option_presets.iterations(3000, 2_000_000),
+    option_presets.batch(4, 256, of="random crops per optimiser step"),
+    Option(name="crop_frames", default=128, minimum=16, maximum=1024,
+           help="STFT frames per random crop, hop 128 at 16 kHz (the paper: 256, about 2 s)"),
+    option_presets.lr(2e-4),
+    Option(name="ema", default=0.999, minimum=0.0, maximum=0.99999, help="decay of the weights' moving average"),
+    Option(name="checkpoint_every", default=500, minimum=1, maximum=1_000_000,
+           help="optimiser steps between checkpoints"),
+)
+
+CLEARBUDS_OPTIONS = (
+    Option(name="two_mic", default=True,
+           help="a two-channel file goes through the two-microphone network (else each channel on its own)"),
+    Option(name="weights_1mic", default="",
+           help="'' = the shipped one-microphone network; else a weights.pt of 'denoisekit train speech/clearbuds'"),
+    Option(name="weights_2mic", default="",
+           help="'' = the shipped two-microphone network; else a weights.pt trained with --set mics=2"),
+)
+
+CLEARBUDS_TRAINING_OPTIONS = (
+    Option(name="mics", default=1, choices=(1, 2),
+           help="microphones: 2 simulates the second one from the mono pairs (speech in front, noise from the side)"),
+    option_presets.iterations(3000, 2_000_000),
+    option_presets.batch(8, 256, of="random crops per optimiser step"),
+    Option(name="seconds", default=1.0, minimum=0.1, maximum=10.0, help="length of the random crops in seconds"),
+    option_presets.lr(1e-3),
+    Option(name="ema", default=0.999, minimum=0.0, maximum=0.99999, help="decay of the weights' moving average"),
+    Option(name="checkpoint_every", default=500, minimum=1, maximum=1_000_000,
+           help="optimiser steps between checkpoints"),
+)
+
+TRAINING = [
+    TrainingRecord(fit=lazy("denoisekit_speech.sgmse_pipeline:fit"), options=SGMSE_TRAINING_OPTIONS,
+                   test_config={"iterations": 2, "batch": 1, "crop_frames": 16, "checkpoint_every": 1}),
+    TrainingRecord(fit=lazy("denoisekit_speech.clearbuds_pipeline:fit"), options=CLEARBUDS_TRAINING_OPTIONS,
+                   test_config={"iterations": 2, "batch": 1, "seconds": 0.25, "checkpoint_every": 1}),
+]
+
+PIPELINES = [
+    PipelineRecord(name="sgmse", domain="speech", factory=lazy("denoisekit_speech.sgmse_pipeline:sgmse_pipeline"),
+                   summary="SGMSE+ score-based enhancement: OUVE SDE, predictor-corrector, NCSN++-style U-Net "
+                           "(Richter et al. 2023)",
+                   options=SGMSE_OPTIONS, formats=FORMATS, metrics=METRICS, test_config={"steps": 1},
+                   training=TRAINING[0]),
+    PipelineRecord(name="clearbuds", domain="speech",
+                   factory=lazy("denoisekit_speech.clearbuds_pipeline:clearbuds_pipeline"),
+                   summary="Causal real-time cascade: Conv-TasNet + spectral mask, one or two microphones, "
+                           "17 ms latency (Chatterjee et al. 2022)",
+                   options=CLEARBUDS_OPTIONS, formats=FORMATS, metrics=METRICS, training=TRAINING[1]),
+]

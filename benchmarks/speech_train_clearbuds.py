@@ -1,0 +1,55 @@
+"""Recipe of the shipped speech/clearbuds weights (plugins/speech/denoisekit_speech/weights/clearbuds-{1,2}mic.pt).
+
+Trains the causal cascade (Conv-TasNet + spectral mask, 0.34 M parameters) on the train split of the speech-train
+set (sgmse layout, 16 kHz) with the -SNR loss, one- or two-microphone (the second microphone simulated from the
+mono pairs, see clearbuds_train), at one CPU thread, resuming from --checkpoints. Run in the background:
+
+    OMP_NUM_THREADS=1 nohup .venv/bin/python benchmarks/speech_train_clearbuds.py --data /tmp/speech-train \
+        --mics 1 --steps 20000 --minutes 75 > /tmp/speech_clearbuds_train.log 2>&1 &
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+from denoisekit_speech.clearbuds_train import train
+from denoisekit_speech.sgmse_data import pair_files, read_pairs
+from speech_train_sgmse import half, read16k
+
+WEIGHTS = Path(__file__).resolve().parents[1] / "plugins/speech/denoisekit_speech/weights"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--mics", type=int, choices=(1, 2), default=1)
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--seconds", type=float, default=1.0, help="crop length")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--minutes", type=float, default=1e9, help="stop after the round that passes this budget")
+    p.add_argument("--every", type=int, default=200, help="steps between checkpoints and weight exports")
+    p.add_argument("--checkpoints", type=Path, default=None)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    checkpoints = a.checkpoints or Path(f"/tmp/speech_clearbuds{a.mics}_ckpt")
+    pairs = read_pairs(pair_files(a.data, "train", (".wav",)), read16k)
+    print(f"{len(pairs)} pairs, {sum(c.shape[-1] for c, _ in pairs) / 16000:.0f} s", flush=True)
+    out = WEIGHTS / f"clearbuds-{a.mics}mic.pt"
+    start, done = time.time(), 0
+    while done < a.steps and time.time() - start < 60 * a.minutes:
+        done = min(a.steps, done + a.every)  # resumes from the checkpoint of the previous round
+        weights = train(pairs, mics=a.mics, seconds=a.seconds, steps=done, batch=a.batch, lr=a.lr,
+                        ema_decay=a.ema, device="cpu", seed=0, checkpoints=checkpoints, checkpoint_every=a.every,
+                        progress=False)
+        torch.save(half(weights), out)
+        print(f"step {done}: wrote {out} ({out.stat().st_size / 1e6:.2f} MB) after {time.time() - start:.0f} s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

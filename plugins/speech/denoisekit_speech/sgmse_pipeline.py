@@ -1,0 +1,87 @@
+"""``speech/sgmse`` as a pipeline and ``denoisekit train speech/sgmse --data DIR`` as its fit.
+
+Any rate in: every channel is resampled to 16 kHz, enhanced on its own in overlapping chunks (bounded memory on
+long files) and resampled back to the file's rate and length. Weights: '' loads the shipped tiny network
+(``weights/sgmse-tiny.pt``), else a ``weights.pt`` written by ``denoisekit train speech/sgmse``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from denoisekit.api import FitResult, InputError, Pipeline, PipelineResult, RunContext, Sample, TrainingData, as_audio
+from denoisekit_speech.audio_format import full_scale, to_float
+from denoisekit_speech.input_checks import check_speech
+from denoisekit_speech.resample import from_model_rate, resample, to_model_rate
+from denoisekit_speech.sgmse import RATE, SpectrogramScore, build_model, enhance
+
+SHIPPED = Path(__file__).with_name("weights") / "sgmse-tiny.pt"
+FORMAT = "denoisekit-speech.sgmse/1"
+
+
+def load_model(path: str | Path, schedule, device: torch.device | str = "cpu") -> SpectrogramScore:
+    """The score network of a payload written by :func:`~denoisekit_speech.sgmse_train.payload` (weights-only)."""
+    from denoisekit.api import load_weights
+
+    payload = load_weights(path)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise InputError(path, f"not speech/sgmse weights (expected a {FORMAT} payload)")
+    model = build_model(payload["size"], schedule)
+    try:
+        model.net.load_state_dict({k: v.float() for k, v in payload["state"].items()})
+    except RuntimeError as e:
+        first = str(e).splitlines()[0]
+        raise InputError(path, f"weights do not fit the {payload['size']!r} network ({first})") from None
+    return model.to(device).eval()
+
+
+def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
+    view = as_audio(sample, "speech/sgmse")
+    scale = full_scale(sample.array.dtype)
+    values = view.array.reshape(-1, view.array.shape[-1]) / scale  # (channels, samples), full-scale units
+    check_speech(sample, values, max_channels=2)
+    schedule = ctx.schedule("ouve", theta=1.5, sigma_min=0.05, sigma_max=0.5)
+    model = load_model(config["weights"] or SHIPPED, schedule, ctx.device)
+    sampler = ctx.sampler("pc", snr=config["snr"])
+    wave = torch.from_numpy(to_model_rate(values, sample.rate, RATE)).to(ctx.device)
+    with ctx.stage("sgmse"):
+        out = enhance(model, sampler, wave, steps=config["steps"], chunk_s=config["chunk_s"],
+                      overlap_s=config["overlap_s"], generator=ctx.generator(),
+                      progress=lambda items, n: ctx.progress(items, "speech/sgmse: chunks", n))
+    out = from_model_rate(out.cpu().numpy(), RATE, sample.rate, values.shape[-1])
+    restored = view.restore(out.reshape(view.array.shape) * scale, sample, keep_dtype=True)
+    notes = {"rate": sample.rate, "model_rate": RATE, "channels": int(values.shape[0]), "steps": config["steps"],
+             "nfe": 2 * config["steps"] + 1, "backbone": model.net.config.to_dict()}
+    return PipelineResult(restored, notes=notes)
+
+
+def sgmse_pipeline() -> Pipeline:
+    return run_sgmse
+
+
+def read_mono16k(data: TrainingData, path: Path) -> torch.Tensor:
+    """One training file as a 16 kHz mono tensor (the first channel of a stereo file)."""
+    sample = data.read(path)
+    return torch.from_numpy(np.ascontiguousarray(resample(to_float(sample)[:, 0], sample.rate, RATE)))
+
+
+def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: RunContext) -> FitResult:
+    """Train on ``data.folder/train/{clean,noisy}`` (the sgmse layout) with the training options."""
+    from denoisekit_speech.sgmse_data import pair_files, read_pairs
+    from denoisekit_speech.sgmse_train import train
+
+    files = pair_files(data.folder, "train", tuple(data.suffixes))
+    pairs = read_pairs(files, lambda p: read_mono16k(data, p))
+    schedule = ctx.schedule("ouve", theta=1.5, sigma_min=0.05, sigma_max=0.5)
+    with ctx.stage("train"):
+        weights = train(pairs, size=config["size"], crop_frames=config["crop_frames"], steps=config["iterations"],
+                        batch=config["batch"], lr=config["lr"], ema_decay=config["ema"], schedule=schedule,
+                        device=ctx.device, seed=ctx.seed, checkpoints=Path(checkpoints),
+                        checkpoint_every=config["checkpoint_every"], progress=ctx.show_progress)
+    seconds = sum(c.shape[-1] for c, _ in pairs) / RATE
+    return FitResult(weights, notes={"pairs": len(pairs), "seconds": round(seconds, 1), "size": config["size"]})

@@ -1,0 +1,59 @@
+"""Training SGMSE+'s score network (Richter et al., TASLP 2023, Sec. IV-C) with the core Trainer: random crops
+of ``crop_frames`` STFT frames (the paper: 256, about 2 s), each crop divided by its noisy peak, denoising score
+matching weighted by ``sigma^2`` (Eq. 7, :func:`~denoisekit_speech.sgmse.dsm_loss`), Adam, EMA of the weights
+(0.999 in the paper). Every random draw comes from the trainer's generator, so a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from denoisekit_speech.backbone import SIZES
+from denoisekit_speech.sgmse import SpectrogramScore, build_model, dsm_loss
+from denoisekit_speech.sgmse_data import Pair, random_pair_crops
+
+Tensor = torch.Tensor
+
+
+class ScoreMatchingLoss:
+    """``dsm_loss`` on ``batch`` random crops of the training pairs (a callable for the core Trainer)."""
+
+    def __init__(self, crop_frames: int, batch: int, hop: int = 128):
+        self.length, self.batch = (crop_frames - 1) * hop, batch
+
+    def __call__(self, model: SpectrogramScore, pairs: Sequence[Pair], generator: torch.Generator) -> Tensor:
+        clean, noisy = random_pair_crops(pairs, self.length, self.batch, generator)
+        peak = noisy.abs().amax(dim=-1, keepdim=True).clamp_min(1e-8)
+        spec = model.spec
+        return dsm_loss(model, spec.forward(clean / peak), spec.forward(noisy / peak), generator)
+
+
+def payload(model: SpectrogramScore, size: str) -> dict:
+    """What ``--set weights=PATH`` loads: the backbone size and the network's weights."""
+    return {"format": "denoisekit-speech.sgmse/1", "size": size,
+            "state": {k: v.detach().cpu() for k, v in model.net.state_dict().items()}}
+
+
+def train(pairs: Sequence[Pair], *, size: str, crop_frames: int, steps: int, batch: int, lr: float,
+          ema_decay: float, schedule, device: torch.device | str, seed: int, checkpoints: Path | None = None,
+          checkpoint_every: int | None = None, progress: bool = False) -> dict:
+    """Train a ``size`` score network on 16 kHz ``(clean, noisy)`` pairs until ``steps`` (resuming from
+    ``checkpoints``) and return the EMA network's payload."""
+    from denoisekit.api import Trainer
+
+    if size not in SIZES:
+        raise ValueError(f"unknown backbone size {size!r}; known: {', '.join(SIZES)}")
+    data = [[(c.to(device), y.to(device)) for c, y in pairs]]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build_model(size, schedule)
+    trainer = Trainer(model, ScoreMatchingLoss(crop_frames, batch), lambda p: torch.optim.Adam(p, lr=lr),
+                      device=device, seed=seed, ema_decay=ema_decay, checkpoint_dir=checkpoints,
+                      checkpoint_every=checkpoint_every, progress=progress)
+    if checkpoints is not None:
+        trainer.resume(checkpoints, missing_ok=True)
+    trainer.fit(data, steps)
+    return payload(trainer.ema.module, size)
