@@ -13,7 +13,6 @@ weights of the best validation loss are kept. The reconstruction feeds all of Om
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -67,12 +66,11 @@ class ZsSslFit:
 
 
 def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, settings: ZsSslSettings,
-               generator: torch.Generator, progress: Callable[[int, int], None] | None = None) -> ZsSslFit:
+               generator: torch.Generator) -> ZsSslFit:
     """Fit the network to one slice and reconstruct it.
 
     kspace: (C, H, W) complex, zero outside ``omega``; maps: (C, H, W) complex; omega: (H, W) 0/1 mask of the
-    acquired locations; ``generator`` gives the splits and the initial weights (on kspace's device);
-    ``progress(step, total)`` is called after every optimiser step.
+    acquired locations; ``generator`` gives the splits and the initial weights (on kspace's device).
     """
     s = settings
     device = kspace.device
@@ -101,8 +99,6 @@ def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, se
             optimiser.step()
             total += float(loss.detach())
             step += 1
-            if progress is not None:
-                progress(step, s.iterations)
         train_curve.append(total / len(pairs))
         with torch.no_grad():
             val = float(_masked_loss(net, y, maps, rest, gamma))

@@ -1,0 +1,60 @@
+"""``mri/noise2recon``: the unrolled network trained with the Noise2Recon objective (``denoisekit train
+mri/noise2recon``, or the small shipped weights) run on each slice of a fastMRI k-space file, coil maps by
+ESPIRiT from the slice's calibration region; the output is the magnitude image (fastMRI ``reconstruction``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from denoisekit.api import InputError, PipelineResult, RunContext, Sample, UserError, for_each_slice, load_weights
+from denoisekit_mri.acquisition import read_acquisition
+from denoisekit_mri.coil_operator import MultiCoilCartesian
+from denoisekit_mri.espirit import estimate_maps
+from denoisekit_mri.unrolled import Unrolled
+from denoisekit_mri.zs_ssl_pipeline import image_sample
+
+NAME = "mri/noise2recon"
+SHIPPED = Path(__file__).with_name("weights") / "noise2recon.pt"
+
+
+def load_network(path: str) -> tuple[Unrolled, Path]:
+    """The network of a weights file written by ``denoisekit train mri/noise2recon`` ('' = the shipped one)."""
+    file = Path(path) if path else SHIPPED
+    if not path and not file.is_file():
+        raise UserError(f"{NAME}: no shipped weights in this install; train some with 'denoisekit train {NAME} "
+                        "--data DIR' and pass --set weights=DIR/weights.pt")
+    payload = load_weights(file)
+    if not isinstance(payload, dict) or "arch" not in payload or "state" not in payload:
+        raise InputError(file, f"not {NAME} weights (expected the 'arch' and 'state' written by denoisekit train)")
+    try:
+        return Unrolled.from_payload(payload), file
+    except (RuntimeError, TypeError, KeyError) as e:
+        raise InputError(file, f"weights do not fit the network ({type(e).__name__})") from None
+
+
+class Noise2ReconPipeline:
+    def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
+        net, file = load_network(str(config["weights"]))
+        net = net.to(ctx.device).eval()
+        acq = read_acquisition(sample, NAME)
+        n, c, h, w = acq.kspace.shape
+        with ctx.stage("coil maps"):
+            maps = estimate_maps(acq.kspace, acq.mask) if c > 1 else torch.ones((n, 1, h, w), dtype=torch.complex64)
+        mask = acq.mask.expand(n, 1, h, w)
+
+        def one(index: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
+            i = int(index)
+            device = slice_ctx.device
+            op = MultiCoilCartesian(maps[i].to(device), mask[i].to(device))
+            with slice_ctx.stage("reconstruct"), torch.no_grad():
+                return net(acq.kspace[i][None].to(device), op)[0].abs().cpu().numpy()
+
+        image = for_each_slice(ctx, np.arange(n), one, f"{NAME}: slices")
+        notes = {**acq.notes(), "weights": "shipped" if file == SHIPPED else str(file), "architecture": net.arch}
+        description = f"noise2recon unrolled K={net.arch['unrolls']}"
+        return PipelineResult(image_sample(sample, np.asarray(image), acq.recon_size, description), notes=notes)
