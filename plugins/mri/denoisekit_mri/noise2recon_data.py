@@ -99,7 +99,10 @@ class Undersample:
 
 def parse_accelerations(text: str) -> tuple[float, ...]:
     """"4,8" -> (4.0, 8.0); a ValueError for anything that is not a list of numbers >= 1."""
-    values = tuple(float(v) for v in text.split(","))
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
     if not values or any(not v >= 1 for v in values):
         raise ValueError(f"accelerations: comma-separated numbers >= 1, got {text!r}")
     return values
