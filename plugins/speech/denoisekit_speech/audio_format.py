@@ -90,14 +90,16 @@ def _write(sample: Sample, path: Path, container: str) -> None:
         raise UserError(f"{path}: audio needs axes T or TC, not {sample.axes!r}")
     array = np.asarray(sample.array)
     array = array.reshape(-1, 1) if sample.axes == "T" else (array.T if sample.axes == "CT" else array)
-    subtype = sample.meta.get("subtype") if sample.meta.get("container") == container else None
+    stored = sample.meta.get("subtype")
+    float_scale = full_scale(_DTYPES[stored]) if stored in _DTYPES else 1.0
+    subtype = stored if sample.meta.get("container") == container else None
     if subtype is None or not sf.check_format(container, subtype):
         subtype = {"float32": "FLOAT", "float64": "DOUBLE"}.get(array.dtype.name, _DEFAULT_SUBTYPE[container])
         if container == "FLAC" and subtype in ("FLOAT", "DOUBLE"):
             subtype = "PCM_24"
     dtype = _DTYPES[subtype]
-    if array.dtype.name != dtype:  # e.g. a float result for a 16-bit file: the same level in the stored type
-        array = _cast(array, dtype)
+    if array.dtype.name != dtype:  # e.g. a float result of a 16-bit file
+        array = _cast(array, dtype, float_scale)
     endian = sample.meta.get("endian", "FILE") if subtype == sample.meta.get("subtype") else "FILE"
     with sf.SoundFile(str(path), "w", samplerate=int(round(sample.rate)), channels=array.shape[1],
                       format=container, subtype=subtype, endian=endian) as f:
@@ -106,9 +108,12 @@ def _write(sample: Sample, path: Path, container: str) -> None:
         f.write(np.ascontiguousarray(array))
 
 
-def _cast(array: np.ndarray, dtype: str) -> np.ndarray:
-    """``array`` in ``dtype``, rescaled between full scales (an int16 signal written as 24-bit keeps its level)."""
-    values = np.asarray(array, dtype=np.float64) * (full_scale(dtype) / full_scale(array.dtype))
+def _cast(array: np.ndarray, dtype: str, float_scale: float) -> np.ndarray:
+    """``array`` in ``dtype`` at the same level: integers are in their own dtype's full scale (an int16 signal
+    written as 24-bit keeps its level), floats in ``float_scale`` units (a 16-bit file's result as floats from
+    ``View.restore`` is on the int16 scale; a float sample made from nothing is in full-scale units, 1.0)."""
+    unit = full_scale(array.dtype) if array.dtype.kind in "iu" else float_scale
+    values = np.asarray(array, dtype=np.float64) * (full_scale(dtype) / unit)
     if np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
         values = np.clip(np.rint(values), info.min, info.max)

@@ -35,4 +35,7 @@ DATASETS = [
     DatasetRecord(name="speech-sample", domain="speech", build=lazy("denoisekit_speech.sample:build_speech_sample_set"),
                   open=lazy("denoisekit_speech.sample:PairFolder"),
                   summary="3 s of formant-synthesised speech at 16 kHz with pink noise and mains hum at 5 dB"),
+    DatasetRecord(name="speech-train", domain="speech", build=lazy("denoisekit_speech.train_set:build_speech_train"),
+                  open=lazy("denoisekit_speech.sample:PairFolder"),
+                  summary="Clean/noisy speech pairs at 16 kHz, sgmse layout: Debian speech, espeak-ng, CC0 noise"),
 ]

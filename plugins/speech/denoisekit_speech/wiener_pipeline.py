@@ -19,7 +19,7 @@ def run_wiener(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Pi
     check_speech(sample, values, max_channels=2)
     with ctx.stage("wiener"):
         out = wiener_enhance(values, sample.rate, frame_ms=config["frame_ms"], alpha=config["alpha"],
-                             xi_min_db=config["xi_min_db"], gain_floor_db=config["gain_floor_db"])
+                             gain_floor_db=config["gain_floor_db"])
     restored = view.restore(out.reshape(view.array.shape) * scale, sample, keep_dtype=True)
     notes = {"rate": sample.rate, "channels": int(values.shape[0]),
              "frame": frame_length(sample.rate, config["frame_ms"])}
