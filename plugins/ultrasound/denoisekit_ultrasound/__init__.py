@@ -1,0 +1,1 @@
+"""denoisekit-ultrasound: ultrasound dehazing (two-prior diffusion), B-mode baselines and cardiac phantoms."""
