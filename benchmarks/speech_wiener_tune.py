@@ -19,8 +19,8 @@ import torch
 from denoisekit_speech.metrics import estoi, pesq_wb, si_sdr
 from denoisekit_speech.wiener import wiener_enhance
 
-FRAMES = (16.0, 32.0, 64.0)
-FLOORS = (-30.0, -25.0, -20.0, -15.0, -10.0)
+FRAMES = (16.0, 24.0, 32.0, 48.0, 64.0)
+FLOORS = (-30.0, -25.0, -20.0, -15.0)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ METRICS = ("pesq_wb", "estoi", "si_sdr")
 
 WIENER_OPTIONS = (
     Option(name="frame_ms", default=32.0, minimum=8.0, maximum=128.0,
-           help="STFT window in ms (rounded to a power of two of samples; tuned on speech-train valid), hop a quarter"),
+           help="STFT window in ms (the same at every rate; tuned on speech-train valid), hop a quarter of it"),
     Option(name="alpha", default=0.98, minimum=0.0, maximum=0.999,
            help="decision-directed smoothing of the a priori SNR (Ephraim & Malah 1984)"),
     Option(name="gain_floor_db", default=-25.0, minimum=-60.0, maximum=0.0,

@@ -30,8 +30,9 @@ INIT_FRAMES = 8
 
 
 def frame_length(rate: float, frame_ms: float) -> int:
-    """The STFT window: ``frame_ms`` at ``rate``, rounded to a power of two (at least 64 samples)."""
-    return int(2 ** max(6, round(np.log2(rate * frame_ms / 1000.0))))
+    """The STFT window: ``frame_ms`` at ``rate`` in samples, rounded to a multiple of 4 (at least 64), so that the
+    filter has the same time and frequency resolution at every rate (a hop of exactly a quarter window)."""
+    return max(64, 4 * round(rate * frame_ms / 4000.0))
 
 
 def spp_noise_tracker(power: np.ndarray) -> np.ndarray:
