@@ -50,10 +50,11 @@ class ChannelNorm(nn.Module):
 
     def __init__(self, channels: int):
         super().__init__()
-        self.norm = nn.LayerNorm(channels)
+        self.weight, self.bias = nn.Parameter(torch.ones(channels, 1)), nn.Parameter(torch.zeros(channels, 1))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.norm(x.transpose(1, -1)).transpose(1, -1)
+        var, mean = torch.var_mean(x, dim=1, keepdim=True, correction=0)
+        return (x - mean) * torch.rsqrt(var + 1e-5) * self.weight + self.bias
 
 
 class CausalConv1d(nn.Module):
