@@ -15,6 +15,9 @@ file's own rate):
   alpha = 0.98;
 - Wiener gain G = xi / (1 + xi), floored at ``gain_floor_db`` (which also bounds xi from below); A = G |Y|.
 
+The recursions run frame by frame (:class:`SppNoiseTracker`, :class:`DecisionDirectedGain`) over blocks of frames,
+so a recording of any length is filtered in memory proportional to its length.
+
 Each channel is filtered on its own.
 """
 
@@ -35,52 +38,77 @@ def frame_length(rate: float, frame_ms: float) -> int:
     return max(64, 4 * round(rate * frame_ms / 4000.0))
 
 
+class SppNoiseTracker:
+    """The noise PSD of Gerkmann & Hendriks 2012, updated one periodogram frame at a time."""
+
+    def __init__(self, initial: np.ndarray):
+        xi_h1 = 10.0 ** (XI_H1_DB / 10.0)
+        self.odds = 1.0 + xi_h1  # (1 + xi_H1) with P(H0) = P(H1)
+        self.factor = xi_h1 / (1.0 + xi_h1)
+        self.noise = np.asarray(initial, dtype=np.float64) + 1e-12
+        self.smoothed = np.zeros_like(self.noise)
+
+    def update(self, power: np.ndarray) -> np.ndarray:
+        spp = 1.0 / (1.0 + self.odds * np.exp(-np.minimum(power / self.noise * self.factor, 700.0)))
+        self.smoothed = SPP_SMOOTH * self.smoothed + (1.0 - SPP_SMOOTH) * spp
+        spp = np.where(self.smoothed > SPP_LIMIT, np.minimum(spp, SPP_LIMIT), spp)
+        self.noise = NOISE_SMOOTH * self.noise + (1.0 - NOISE_SMOOTH) * ((1.0 - spp) * power + spp * self.noise)
+        return self.noise
+
+
 def spp_noise_tracker(power: np.ndarray) -> np.ndarray:
-    """Noise PSD per frame (frames, bins) of the periodogram ``power`` (frames, bins), Gerkmann & Hendriks 2012."""
-    xi_h1 = 10.0 ** (XI_H1_DB / 10.0)
-    factor = xi_h1 / (1.0 + xi_h1)
-    noise = power[:INIT_FRAMES].mean(axis=0) + 1e-12
-    smoothed = np.zeros_like(noise)
-    out = np.empty_like(power)
-    for t, p in enumerate(power):
-        spp = 1.0 / (1.0 + (1.0 + xi_h1) * np.exp(-np.minimum(p / noise * factor, 700.0)))
-        smoothed = SPP_SMOOTH * smoothed + (1.0 - SPP_SMOOTH) * spp
-        spp = np.where(smoothed > SPP_LIMIT, np.minimum(spp, SPP_LIMIT), spp)
-        noise = NOISE_SMOOTH * noise + (1.0 - NOISE_SMOOTH) * ((1.0 - spp) * p + spp * noise)
-        out[t] = noise
-    return out
+    """Noise PSD per frame (frames, bins) of the periodogram ``power`` (frames, bins)."""
+    tracker = SppNoiseTracker(power[:INIT_FRAMES].mean(axis=0))
+    return np.stack([tracker.update(p) for p in power])
 
 
-def wiener_gains(power: np.ndarray, noise: np.ndarray, alpha: float, gain_floor: float) -> np.ndarray:
-    """Gains (frames, bins) from the decision-directed a priori SNR (Ephraim & Malah 1984, Eq. 51)."""
-    gains = np.empty_like(power)
-    previous = np.zeros(power.shape[1])  # |A(l-1)|^2
-    for t in range(power.shape[0]):
-        gamma = power[t] / noise[t]
-        xi = alpha * previous / noise[t] + (1.0 - alpha) * np.maximum(gamma - 1.0, 0.0)
-        g = np.maximum(xi / (1.0 + xi), gain_floor)
-        gains[t] = g
-        previous = g * g * power[t]
-    return gains
+class DecisionDirectedGain:
+    """Wiener gains from the decision-directed a priori SNR (Ephraim & Malah 1984, Eq. 51), frame by frame."""
+
+    def __init__(self, bins: int, alpha: float, gain_floor: float):
+        self.alpha, self.floor = alpha, gain_floor
+        self.previous = np.zeros(bins)  # |A(l-1)|^2
+
+    def update(self, power: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        gamma = power / noise
+        xi = self.alpha * self.previous / noise + (1.0 - self.alpha) * np.maximum(gamma - 1.0, 0.0)
+        gain = np.maximum(xi / (1.0 + xi), self.floor)
+        self.previous = gain * gain * power
+        return gain
 
 
 def wiener_enhance(signal: np.ndarray, rate: float, *, frame_ms: float = 32.0, alpha: float = 0.98,
-                   gain_floor_db: float = -25.0) -> np.ndarray:
-    """Enhanced ``signal`` (channels, samples), float32, same shape, at ``rate``."""
-    from scipy.signal import istft, stft
+                   gain_floor_db: float = -25.0, block: int = 256) -> np.ndarray:
+    """Enhanced ``signal`` (channels, samples), float32, same shape, at ``rate``.
 
+    Periodic Hann analysis windows of ``frame_ms``, hop a quarter window, the signal extended by reflection at both
+    ends; weighted overlap-add synthesis with the same window, normalised by the summed squared windows. Frames are
+    transformed ``block`` at a time, so memory stays a few times the signal's size for recordings of any length.
+    """
     n = frame_length(rate, frame_ms)
     hop = n // 4
     floor = 10.0 ** (gain_floor_db / 20.0)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
     out = np.empty(signal.shape, dtype=np.float32)
     for c, x in enumerate(np.asarray(signal, dtype=np.float64)):
-        _, _, spec = stft(x, nperseg=n, noverlap=n - hop, window="hann", boundary="even", padded=True)
-        spec = spec.T  # (frames, bins)
-        power = np.abs(spec) ** 2
-        noise = spp_noise_tracker(power)
-        gains = wiener_gains(power, noise, alpha, floor)
-        _, y = istft((gains * spec).T, nperseg=n, noverlap=n - hop, window="hann", boundary=True)
-        y = y[: x.size]
-        out[c, : y.size] = y
-        out[c, y.size:] = 0.0
+        pad = n // 2
+        frames_count = max(1, -(-(x.size + 2 * pad - n) // hop) + 1)
+        total = (frames_count - 1) * hop + n
+        padded = np.pad(x, (pad, total - x.size - pad), mode="reflect" if x.size > pad else "constant")
+        frames = np.lib.stride_tricks.sliding_window_view(padded, n)[::hop]
+        acc, norm = np.zeros(total), np.zeros(total)
+        first = np.abs(np.fft.rfft(frames[:INIT_FRAMES] * window, axis=-1)) ** 2
+        tracker = SppNoiseTracker(first.mean(axis=0))
+        gains = DecisionDirectedGain(first.shape[1], alpha, floor)
+        for start in range(0, frames_count, block):
+            spec = np.fft.rfft(frames[start:start + block] * window, axis=-1)
+            power = spec.real ** 2 + spec.imag ** 2
+            for i in range(spec.shape[0]):
+                spec[i] *= gains.update(power[i], tracker.update(power[i]))
+            y = np.fft.irfft(spec, n=n, axis=-1) * window
+            for i, frame in enumerate(y):
+                s = (start + i) * hop
+                acc[s:s + n] += frame
+                norm[s:s + n] += window * window
+        out[c] = (acc / np.maximum(norm, 1e-8))[pad:pad + x.size]
     return out

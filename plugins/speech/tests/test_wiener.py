@@ -56,3 +56,16 @@ def test_stereo_channels_are_filtered_independently(tmp_path):
     assert sf.info(tmp_path / "out" / "stereo.flac").subtype == "PCM_24"
     for ch, clean, noisy in ((0, c0, n0), (1, c1, n1)):
         assert si_sdr(written[:, ch], clean) > si_sdr(noisy, clean)
+
+
+@pytest.mark.parametrize("rate", [8000, 44100])
+def test_unit_gain_gives_back_the_input(rate):
+    """With the gain floor at 0 dB every gain is 1: analysis and weighted overlap-add reconstruct the signal."""
+    x = np.random.default_rng(0).standard_normal((2, rate // 3)).astype(np.float32)
+    np.testing.assert_allclose(wiener_enhance(x, rate, gain_floor_db=0.0), x, atol=1e-5)
+
+
+def test_block_size_does_not_change_the_result():
+    _, noisy = _noisy(16000, 5.0)
+    np.testing.assert_allclose(wiener_enhance(noisy[None], 16000, block=7), wiener_enhance(noisy[None], 16000),
+                               atol=1e-6)
