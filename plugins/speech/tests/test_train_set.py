@@ -1,9 +1,12 @@
 """speech-train: a missing source package is a one-line error naming it; the splits are stable."""
 
+import numpy as np
 import pytest
+import soundfile as sf
 from denoisekit_speech import train_set
+from denoisekit_speech.sample import PairFolder
 
-from denoisekit.api import UserError
+from denoisekit.api import InputError, UserError
 
 
 def test_missing_package_is_named(tmp_path, monkeypatch):
@@ -23,3 +26,17 @@ def test_split_is_deterministic_and_about_90_5_5():
     splits = [train_set._split(n) for n in names]
     assert splits == [train_set._split(n) for n in names]
     assert 0.03 < splits.count("test") / 2000 < 0.07 and 0.03 < splits.count("valid") / 2000 < 0.07
+
+
+def test_pair_folder_reads_the_sgmse_layout(tmp_path):
+    for split in ("train", "valid"):
+        for sub, value in (("clean", 0.1), ("noisy", 0.2)):
+            (tmp_path / split / sub).mkdir(parents=True)
+            sf.write(tmp_path / split / sub / "a.wav", np.full(160, value), 16000, subtype="FLOAT")
+    pairs = PairFolder(tmp_path)
+    assert len(pairs) == 2
+    item = pairs[1]
+    assert item["rate"] == 16000 and np.allclose(item["x"], 0.1) and np.allclose(item["y"], 0.2)
+    (tmp_path / "valid" / "noisy" / "a.wav").unlink()
+    with pytest.raises(InputError, match="noisy twin"):
+        PairFolder(tmp_path)

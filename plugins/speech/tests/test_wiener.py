@@ -69,3 +69,15 @@ def test_block_size_does_not_change_the_result():
     _, noisy = _noisy(16000, 5.0)
     np.testing.assert_allclose(wiener_enhance(noisy[None], 16000, block=7), wiener_enhance(noisy[None], 16000),
                                atol=1e-6)
+
+
+def test_any_rate_comes_back_at_its_rate_and_subtype(tmp_path):
+    rate = 44100
+    clean, noisy = _noisy(rate, 5.0)
+    path = tmp_path / "talk.wav"
+    sf.write(path, noisy * 0.5, rate, subtype="PCM_16")
+    assert cli(["run", "speech/wiener", "--input", str(path), "--output", str(tmp_path / "out")]) == 0
+    info = sf.info(tmp_path / "out" / "talk.wav")
+    assert (info.samplerate, info.subtype, info.channels, info.frames) == (rate, "PCM_16", 1, noisy.size)
+    written, _ = sf.read(tmp_path / "out" / "talk.wav", dtype="float32")
+    assert si_sdr(written, clean) > si_sdr(noisy, clean) + 3.0
