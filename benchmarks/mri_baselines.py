@@ -27,6 +27,7 @@ from denoisekit_mri.fft import ifft2c
 from denoisekit_mri.masks import equispaced_lines, random_lines
 from denoisekit_mri.metrics import mri_psnr, mri_ssim
 from denoisekit_mri.reconstruction import cs_wavelet, sense
+from denoisekit_mri.reconstruction_records import CS_OPTIONS, SENSE_OPTIONS
 from denoisekit_mri.simulate import acquire, coil_maps, noise_sigma, rss_image, smooth_phase
 
 MASKS = {"4x equispaced, 8% centre": (equispaced_lines, 4, 0.08), "8x random, 4% centre": (random_lines, 8, 0.04)}
@@ -56,13 +57,25 @@ def simulate(images: np.ndarray, seed: int = 7) -> tuple[np.ndarray, np.ndarray]
     return full, rss_image(full)
 
 
+def centre_lines(mask: np.ndarray) -> int:
+    """The number of contiguous sampled lines through the centre of a (W,) line mask."""
+    centre = mask.size // 2
+    lo, hi = centre, centre
+    while lo > 0 and mask[lo - 1]:
+        lo -= 1
+    while hi < mask.size - 1 and mask[hi + 1]:
+        hi += 1
+    return hi - lo + 1
+
+
 def sigpy_l1(y: np.ndarray, mask: np.ndarray, lam: float) -> np.ndarray:
-    """sigpy 0.1.27: EspiritCalib maps (calib 24, kernel 6, thresh 0.02, crop 0.95), then L1WaveletRecon (db4,
-    100 iterations) with lambda relative to max |A^H y| like ours."""
+    """sigpy 0.1.27: EspiritCalib maps (kernel 6, thresh 0.02, crop 0.95, calib_width = the fully sampled
+    centre lines, at most its default 24: its square calibration window must not take in unsampled lines),
+    then L1WaveletRecon (db4, 100 iterations) with lambda relative to max |A^H y| like ours."""
     import sigpy as sp
     import sigpy.mri as mr
 
-    maps = mr.app.EspiritCalib(y, show_pbar=False).run()
+    maps = mr.app.EspiritCalib(y, calib_width=min(24, centre_lines(mask)), show_pbar=False).run()
     aty = np.sum(np.conj(maps) * sp.ifft(y, axes=(-2, -1)), axis=0)
     weights = np.broadcast_to(mask, y.shape[-2:]).astype(np.float32)
     return np.abs(mr.app.L1WaveletRecon(y, maps, lam * np.abs(aty).max(), weights=weights, max_iter=100,
@@ -84,15 +97,20 @@ def main() -> None:
         results: dict[str, tuple[np.ndarray, float]] = {}
         t = time.perf_counter()
         results["zero-filled"] = (torch.sqrt(torch.sum(ifft2c(y).abs() ** 2, 1)).numpy(), time.perf_counter() - t)
+        sn, cs = ({o.name: o.default for o in options} for options in (SENSE_OPTIONS, CS_OPTIONS))  # the defaults
         t = time.perf_counter()
-        maps = estimate_maps(y, m)
+        maps = estimate_maps(y, m, calibration=sn["calibration"], kernel=sn["kernel"], threshold=sn["threshold"],
+                             crop=sn["crop"])
         espirit = time.perf_counter() - t
         op = MultiCoilCartesian(maps, m)
         t = time.perf_counter()
-        results["mri/sense (ours)"] = (sense(op, y, 10, 0.01).abs().numpy(), espirit + time.perf_counter() - t)
+        image = sense(op, y, sn["iterations"], sn["tikhonov"]).abs().numpy()
+        results["mri/sense (ours)"] = (image, espirit + time.perf_counter() - t)
         t = time.perf_counter()
-        results["mri/cs-wavelet (ours)"] = (cs_wavelet(op, y, 0.005, 100, 4, 4, 1.0).abs().numpy(),
-                                           espirit + time.perf_counter() - t)
+        lipschitz = float(torch.sum(maps.abs() ** 2, dim=1).amax())
+        image = cs_wavelet(op, y, cs["lam"], cs["iterations"], cs["levels"], cs["moments"], lipschitz,
+                           cs["tikhonov"]).abs().numpy()
+        results["mri/cs-wavelet (ours)"] = (image, espirit + time.perf_counter() - t)
         if not args.no_sigpy:
             t = time.perf_counter()
             results["sigpy L1WaveletRecon"] = (np.stack([sigpy_l1(s.numpy(), mask, SIGPY_LAMBDA) for s in y]),

@@ -36,7 +36,7 @@ CS_OPTIONS = (
     *ESPIRIT_OPTIONS,
     option_presets.iterations(100, 5000, detail="FISTA iterations"),
     TIKHONOV,
-    Option(name="lam", default=0.002, minimum=0.0, maximum=1.0,
+    Option(name="lam", default=0.001, minimum=0.0, maximum=1.0,
            help="L1 weight, relative to the largest magnitude of the zero-filled image A^H y"),
     Option(name="levels", default=4, minimum=1, maximum=8, help="wavelet levels (capped by the image size)"),
     Option(name="moments", default=4, minimum=1, maximum=10, help="Daubechies wavelet with this many vanishing "
