@@ -32,7 +32,7 @@ from denoisekit_mri.simulate import acquire, coil_maps, noise_sigma, rss_image, 
 
 MASKS = {"4x equispaced, 8% centre": (equispaced_lines, 4, 0.08), "8x random, 4% centre": (random_lines, 8, 0.04)}
 SNR_DB = 25.0
-SIGPY_LAMBDA = 0.002  # relative to max |A^H y|, chosen on the tuning slices (benchmarks/mri_tune.py --sigpy)
+SIGPY_LAMBDA = 0.01  # relative to max |A^H y|, the best of 0.001-0.02 on the tuning slices (mri_tune.py --sigpy)
 
 
 def mni_volume(slices: list[int]) -> np.ndarray:

@@ -81,7 +81,7 @@ def main() -> None:
     if args.sigpy:
         from mri_baselines import sigpy_l1
 
-        for lam in (0.001, 0.002, 0.005):
+        for lam in (0.001, 0.002, 0.005, 0.01, 0.02):
             for kind, (y, m) in data.items():
                 t = time.perf_counter()
                 x = np.stack([sigpy_l1(s.numpy(), m[0, 0, 0].numpy(), lam) for s in y])
