@@ -38,6 +38,11 @@ class Acquisition:
             notes["single_coil"] = "single-coil k-space: reconstructed with one coil map of ones (C = 1)"
         return notes
 
+    def slice(self, i: int) -> Acquisition:
+        """Slice ``i`` alone (N = 1)."""
+        mask = self.mask[i:i + 1] if self.mask.shape[0] > 1 else self.mask
+        return Acquisition(self.kspace[i:i + 1], mask, self.single_coil, self.mask_source, self.recon_size)
+
     def to(self, device: torch.device | str) -> Acquisition:
         return Acquisition(self.kspace.to(device), self.mask.to(device), self.single_coil, self.mask_source,
                            self.recon_size)

@@ -65,6 +65,7 @@ def espirit_maps(calib: torch.Tensor, shape: tuple[int, int], *, kernel: int = 6
     rf = torch.einsum("jcyx,jdyx->cdyx", vf, vf.conj())
     r = torch.fft.ifft2(rf)  # R_cd(s) with s wrapped on the small grid
     h, w = shape
+    r = r.to(torch.complex64)  # the (C, C, H, W) operator is the big array: 2 GB in complex128 for 16 coils
     big = torch.zeros((c, c, h, w), dtype=r.dtype, device=r.device)
     sy = torch.arange(-(ky - 1), ky, device=r.device)
     sx = torch.arange(-(kx - 1), kx, device=r.device)
@@ -72,7 +73,7 @@ def espirit_maps(calib: torch.Tensor, shape: tuple[int, int], *, kernel: int = 6
     # W(rho) = sum_s R(s) e^{i rho s}, on the pixel grid of ifft2c
     op = torch.fft.fftshift(torch.fft.ifft2(big, norm="forward"), dim=(-2, -1)) / (ky * kx)
     op = op.permute(2, 3, 0, 1).reshape(h * w, c, c)  # W(r) per pixel
-    op = ((op + op.conj().transpose(-1, -2)) / 2).to(torch.complex64)
+    op = (op + op.conj().transpose(-1, -2)) / 2
     value = torch.empty(h * w, device=op.device)
     vector = torch.empty((h * w, c), dtype=op.dtype, device=op.device)
     for start in range(0, h * w, 1 << 16):  # in chunks: a fastMRI slice with 16 coils has 235k pixels

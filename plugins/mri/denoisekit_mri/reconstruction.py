@@ -18,6 +18,7 @@ Single-coil input is reconstructed with one coil map of ones (C = 1), which the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +31,7 @@ from denoisekit.api import (
     RunContext,
     Sample,
     conjugate_gradient,
+    for_each_slice,
     max_wavelet_levels,
     wavedec2,
     waverec2,
@@ -72,16 +74,34 @@ def sense(op: MultiCoilCartesian, y: torch.Tensor, iterations: int, tikhonov: fl
     return conjugate_gradient(lambda x: op.normal(x) + tikhonov * x, op.A_adjoint(y), iterations=iterations, tol=1e-6)
 
 
+def _slice_by_slice(acq: Acquisition, ctx: RunContext, description: str,
+                    solve: Callable[[Acquisition, RunContext], torch.Tensor]) -> tuple[torch.Tensor, list[Any]]:
+    """``solve`` on each slice in turn (memory bounded by one slice; a progress bar over the slices): the
+    stacked magnitudes (N, H, W) and what each call returned besides its image."""
+    extras: list[Any] = []
+
+    def one(i: int, slice_ctx: RunContext) -> np.ndarray:
+        image, extra = solve(acq.slice(i), slice_ctx)
+        extras.append(extra)
+        return image.abs()[0].cpu().numpy()
+
+    return torch.from_numpy(for_each_slice(ctx, list(range(acq.kspace.shape[0])), one, description)), extras
+
+
 class Sense:
-    """ESPIRiT maps, then CG-SENSE with optional Tikhonov regularisation."""
+    """ESPIRiT maps, then CG-SENSE with optional Tikhonov regularisation, slice by slice."""
 
     def __call__(self, sample: Sample, config: dict[str, Any], ctx: RunContext) -> PipelineResult:
         acq = read_acquisition(sample, "mri/sense").to(ctx.device)
-        with ctx.stage("espirit"):
-            maps = _maps(acq, config)
-        with ctx.stage("cg"):
-            op = MultiCoilCartesian(maps, acq.mask)
-            image = sense(op, acq.kspace, config["iterations"], config["tikhonov"]).abs()
+
+        def solve(part: Acquisition, slice_ctx: RunContext) -> tuple[torch.Tensor, None]:
+            with slice_ctx.stage("espirit"):
+                maps = _maps(part, config)
+            with slice_ctx.stage("cg"):
+                op = MultiCoilCartesian(maps, part.mask)
+                return sense(op, part.kspace, config["iterations"], config["tikhonov"]), None
+
+        image, _ = _slice_by_slice(acq, ctx, "mri/sense: slices", solve)
         return _output(sample, acq, image, f"CG-SENSE {config['iterations']} it, tikhonov {config['tikhonov']:g}", {})
 
 
@@ -132,18 +152,23 @@ def wavelet_levels(shape: tuple[int, int], levels: int, moments: int, path: Any)
 
 
 class CSWavelet:
-    """ESPIRiT maps, then L1-wavelet compressed sensing by FISTA (pure torch: runs on the run's device)."""
+    """ESPIRiT maps, then L1-wavelet compressed sensing by FISTA, slice by slice (pure torch: runs on the run's
+    device)."""
 
     def __call__(self, sample: Sample, config: dict[str, Any], ctx: RunContext) -> PipelineResult:
         acq = read_acquisition(sample, "mri/cs-wavelet").to(ctx.device)
         levels = wavelet_levels(acq.kspace.shape[-2:], config["levels"], config["moments"], sample.path or "input")
-        with ctx.stage("espirit"):
-            maps = _maps(acq, config)
-        with ctx.stage("fista"):
-            op = MultiCoilCartesian(maps, acq.mask)
-            # ||A||^2 <= max_r sum_c |S_c(r)|^2 for a 0/1 mask: 1 for ESPIRiT or unit maps
-            lipschitz = float(torch.sum(maps.abs() ** 2, dim=1).amax().clamp_min(1e-12))
-            image = cs_wavelet(op, acq.kspace, config["lam"], config["iterations"], levels, config["moments"],
-                               lipschitz, config["tikhonov"]).abs()
+
+        def solve(part: Acquisition, slice_ctx: RunContext) -> tuple[torch.Tensor, float]:
+            with slice_ctx.stage("espirit"):
+                maps = _maps(part, config)
+            with slice_ctx.stage("fista"):
+                op = MultiCoilCartesian(maps, part.mask)
+                # ||A||^2 <= max_r sum_c |S_c(r)|^2 for a 0/1 mask: 1 for ESPIRiT or unit maps
+                lipschitz = float(torch.sum(maps.abs() ** 2, dim=1).amax().clamp_min(1e-12))
+                return cs_wavelet(op, part.kspace, config["lam"], config["iterations"], levels, config["moments"],
+                                  lipschitz, config["tikhonov"]), lipschitz
+
+        image, lipschitz = _slice_by_slice(acq, ctx, "mri/cs-wavelet: slices", solve)
         return _output(sample, acq, image, f"L1-wavelet CS lam {config['lam']:g}, {config['iterations']} it",
-                       {"wavelet_levels": levels, "lipschitz": lipschitz})
+                       {"wavelet_levels": levels, "lipschitz": max(lipschitz)})
