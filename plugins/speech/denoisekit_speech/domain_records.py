@@ -38,4 +38,7 @@ DATASETS = [
     DatasetRecord(name="speech-train", domain="speech", build=lazy("denoisekit_speech.train_set:build_speech_train"),
                   open=lazy("denoisekit_speech.sample:PairFolder"),
                   summary="Clean/noisy speech pairs at 16 kHz, sgmse layout: Debian speech, espeak-ng, CC0 noise"),
+    DatasetRecord(name="speech-reverb", domain="speech", build=lazy("denoisekit_speech.train_set:build_speech_reverb"),
+                  open=lazy("denoisekit_speech.sample:PairFolder"),
+                  summary="speech-train's utterances in 24 simulated rooms (RT60 0.3-1 s), direct-path targets"),
 ]

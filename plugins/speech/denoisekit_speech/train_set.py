@@ -23,6 +23,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ MAX_SECONDS = 8.0
 MIN_SECONDS = 1.0
 SEED = 0
 VERSION = 1
+RT60_RANGE = (0.3, 1.0)
+ROOMS = 24
 
 ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 CODEC2 = Path("/usr/share/codec2/wav")
@@ -225,50 +228,94 @@ def _parameters() -> dict[str, Any]:
             "speeds": list(ESPEAK_SPEEDS), "sentences": len(SENTENCES)}
 
 
-def build_speech_train(root: Path) -> Path:
-    """Build ``root/speech-train`` (idempotent: nothing is done when its manifest has the same parameters)."""
+def _reverb_parameters() -> dict[str, Any]:
+    return {**_parameters(), "snr_db": None, "noises": None, "rt60_s": list(RT60_RANGE), "rooms": ROOMS}
+
+
+def _build(root: Path, name: str, parameters: dict[str, Any], degrade: Callable[..., tuple[Any, Any, dict]]) -> Path:
+    """Write ``root/name`` in the sgmse layout: each clean utterance through ``degrade(item, generator, items)``
+    -> (target, degraded, notes); same random gain on both (peak 0.3 to 0.9); the manifest last."""
     import soundfile as sf
     import torch
 
-    from denoisekit_speech.simulate import add_noise
-
-    folder = Path(root) / "speech-train"
+    folder = Path(root) / name
     manifest = folder / "manifest.json"
     if manifest.is_file():
         try:
-            if json.loads(manifest.read_text()).get("parameters") == _parameters():
+            if json.loads(manifest.read_text()).get("parameters") == parameters:
                 return folder
         except ValueError:
             pass
     check_sources()
-    real = {n: _read(SONIC_PI / f"{n}.flac") for n in SONIC_PI_NOISES}
     with tempfile.TemporaryDirectory() as tmp:
         items = speech_items(Path(tmp))
-    by_split: dict[str, list[np.ndarray]] = {}
-    for item in items:
-        by_split.setdefault(item["split"], []).append(item["audio"])
     g = torch.Generator().manual_seed(SEED)
-    kinds = [*SONIC_PI_NOISES, *SYNTHETIC_NOISES]
-    files = []
     for split in ("train", "valid", "test"):
         for sub in ("clean", "noisy"):
             (folder / split / sub).mkdir(parents=True, exist_ok=True)
-    for item in dataset_progress(items, "speech-train"):
-        clean = torch.from_numpy(item["audio"])
-        kind = kinds[int(torch.randint(len(kinds), (1,), generator=g))]
-        others = [o for o in by_split[item["split"]] if o is not item["audio"]]
-        noise = _noise(kind, clean.numel(), g, real, others)
-        snr = float(torch.empty(1).uniform_(*SNR_RANGE, generator=g))
-        noisy = add_noise(clean, noise.to(clean), snr)
+    files = []
+    for item in dataset_progress(items, name):
+        target, degraded, notes = degrade(item, g, items)
         peak = float(torch.empty(1).uniform_(0.3, 0.9, generator=g))
-        gain = peak / max(float(noisy.abs().max()), float(clean.abs().max()), 1e-9)
-        name = f"{item['name']}.wav"
-        for sub, x in (("clean", clean), ("noisy", noisy)):
-            sf.write(folder / item["split"] / sub / name, (x * gain).numpy(), RATE, subtype="PCM_16")
-        files.append({"file": f"{item['split']}/{{clean,noisy}}/{name}", "split": item["split"],
-                      "source": item["source"], "licence": item["licence"], "noise": kind,
-                      "snr_db": round(snr, 2), "seconds": round(clean.numel() / RATE, 2)})
+        gain = peak / max(float(degraded.abs().max()), float(target.abs().max()), 1e-9)
+        wav = f"{item['name']}.wav"
+        for sub, x in (("clean", target), ("noisy", degraded)):
+            sf.write(folder / item["split"] / sub / wav, (x * gain).numpy(), RATE, subtype="PCM_16")
+        files.append({"file": f"{item['split']}/{{clean,noisy}}/{wav}", "split": item["split"],
+                      "source": item["source"], "licence": item["licence"], **notes,
+                      "seconds": round(target.numel() / RATE, 2)})
     counts = {s: sum(f["split"] == s for f in files) for s in ("train", "valid", "test")}
     hours = sum(f["seconds"] for f in files) / 3600
-    write_manifest(folder, {"parameters": _parameters(), "counts": counts, "hours": round(hours, 3), "files": files})
+    write_manifest(folder, {"parameters": parameters, "counts": counts, "hours": round(hours, 3), "files": files})
     return folder
+
+
+def build_speech_train(root: Path) -> Path:
+    """Build ``root/speech-train`` (idempotent: nothing is done when its manifest has the same parameters)."""
+    import torch
+
+    from denoisekit_speech.simulate import add_noise
+
+    real: dict[str, np.ndarray] = {}
+    kinds = [*SONIC_PI_NOISES, *SYNTHETIC_NOISES]
+
+    def degrade(item: dict[str, Any], g: torch.Generator, items: list[dict[str, Any]]) -> tuple[Any, Any, dict]:
+        if not real:
+            real.update({n: _read(SONIC_PI / f"{n}.flac") for n in SONIC_PI_NOISES})
+        clean = torch.from_numpy(item["audio"])
+        kind = kinds[int(torch.randint(len(kinds), (1,), generator=g))]
+        others = [o["audio"] for o in items if o["split"] == item["split"] and o is not item]
+        noise = _noise(kind, clean.numel(), g, real, others)
+        snr = float(torch.empty(1).uniform_(*SNR_RANGE, generator=g))
+        return clean, add_noise(clean, noise.to(clean), snr), {"noise": kind, "snr_db": round(snr, 2)}
+
+    return _build(root, "speech-train", _parameters(), degrade)
+
+
+def build_speech_reverb(root: Path) -> Path:
+    """Build ``root/speech-reverb``: the same clean utterances in simulated rooms (idempotent).
+
+    ``noisy``: the utterance convolved with a room impulse response from a bank of :data:`ROOMS` shoe-box rooms
+    (pyroomacoustics, RT60 uniform in :data:`RT60_RANGE`, random sizes and positions); ``clean``: the utterance
+    convolved with the same response's direct path (2.5 ms after its peak), so the pair is time-aligned, as in the
+    WSJ0-REVERB recipe of SGMSE+."""
+    import torch
+
+    from denoisekit_speech.simulate import direct_path, reverberate, room_impulse_response
+
+    rng = np.random.default_rng(SEED)
+    bank = []
+    for _ in range(ROOMS):
+        room = rng.uniform([4.0, 3.0, 2.5], [9.0, 7.0, 3.5])
+        source, mic = (rng.uniform(0.5, room - 0.5) for _ in range(2))
+        rt60 = float(rng.uniform(*RT60_RANGE))
+        rir = room_impulse_response(RATE, rt60, room=room, source=source, mic=mic)
+        bank.append((rt60, torch.from_numpy(rir), torch.from_numpy(direct_path(rir, RATE))))
+
+    def degrade(item: dict[str, Any], g: torch.Generator, items: list[dict[str, Any]]) -> tuple[Any, Any, dict]:
+        k = int(torch.randint(ROOMS, (1,), generator=g))
+        rt60, rir, direct = bank[k]
+        clean = torch.from_numpy(item["audio"])
+        return reverberate(clean, direct), reverberate(clean, rir), {"room": k, "rt60_s": round(rt60, 3)}
+
+    return _build(root, "speech-reverb", _reverb_parameters(), degrade)

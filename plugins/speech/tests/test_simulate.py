@@ -69,3 +69,18 @@ def test_room_reverberation_time_grows_with_the_target():
     wet = reverberate(clean, torch.from_numpy(short))
     assert wet.shape == clean.shape
     np.testing.assert_allclose(wet[100:100 + 1000].numpy(), short[:1000], atol=1e-5)
+
+
+def test_direct_path_target_is_aligned_with_the_reverberant_signal():
+    from denoisekit_speech.simulate import direct_path
+
+    rir = room_impulse_response(RATE, 0.6, source=(1.0, 1.0, 1.5), mic=(4.0, 3.5, 1.2))
+    direct = direct_path(rir, RATE)
+    peak = int(np.argmax(np.abs(rir)))
+    assert peak > 0 and np.count_nonzero(direct[peak + int(0.0025 * RATE):]) == 0
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(RATE, generator=g)
+    wet, dry = reverberate(x, torch.from_numpy(rir)), reverberate(x, torch.from_numpy(direct))
+    corr = np.correlate(wet.numpy(), dry.numpy(), mode="full")
+    assert abs(int(np.argmax(corr)) - (RATE - 1)) <= 2  # no lag between the pair
+    assert snr_db(dry, wet).item() < 5  # the reverberant tail carries much of the energy at RT60 0.6 s
