@@ -120,3 +120,13 @@ def test_sense_solves_the_normal_equations_and_fista_lowers_the_objective(volume
     assert values[0] > values[1] > values[2]
     sparse = cs_wavelet(op, y, lam, 30, 3, 4, 1.0)
     torch.testing.assert_close(wavelet_prox(sparse, 0.0, 3, 4), sparse, rtol=1e-4, atol=1e-5)  # orthonormal
+
+
+def test_nifti_reference(volume, tmp_path, capsys):
+    import nibabel as nib
+
+    full, reference = volume
+    path = _write(tmp_path / "full.h5", full)
+    nib.save(nib.Nifti1Image(np.moveaxis(reference, 0, -1), np.eye(4)), tmp_path / "ref.nii.gz")  # (x, y, z)
+    metrics, _ = _run(tmp_path, capsys, "mri/zero-filled", path, tmp_path / "ref.nii.gz")
+    assert metrics["mri_nmse"] < 1e-10
