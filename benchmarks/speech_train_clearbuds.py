@@ -19,11 +19,21 @@ import time
 from pathlib import Path
 
 import torch
-from denoisekit_speech.clearbuds_train import train
+from denoisekit_speech.clearbuds import ClearBudsConfig
+from denoisekit_speech.clearbuds_train import FORMAT, train
 from denoisekit_speech.sgmse_data import pair_files, read_pairs
 from speech_train_sgmse import half, read16k
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "plugins/speech/denoisekit_speech/weights"
+
+
+def raw_weights(checkpoints: Path, mics: int) -> dict:
+    """The newest checkpoint's training weights (not their EMA: see speech_train_sgmse.raw_weights)."""
+    from denoisekit.api import load_weights
+
+    state = load_weights(sorted(checkpoints.glob("step-*.pt"))[-1])
+    return {"format": FORMAT, "config": ClearBudsConfig(mics=mics).to_dict(), "state": state["model"],
+            "step": state["step"]}
 
 
 def main() -> None:
@@ -38,9 +48,16 @@ def main() -> None:
     p.add_argument("--minutes", type=float, default=1e9, help="stop after the round that passes this budget")
     p.add_argument("--every", type=int, default=200, help="steps between checkpoints and weight exports")
     p.add_argument("--checkpoints", type=Path, default=None)
+    p.add_argument("--export-raw", action="store_true",
+                   help="only write the newest checkpoint's training weights (not the EMA) to the weights file")
     a = p.parse_args()
     torch.set_num_threads(1)
     checkpoints = a.checkpoints or Path(f"/tmp/speech_clearbuds{a.mics}_ckpt")
+    if a.export_raw:
+        payload = raw_weights(checkpoints, a.mics)
+        torch.save(half(payload), WEIGHTS / f"clearbuds-{a.mics}mic.pt")
+        print(f"step {payload['step']}: wrote the raw weights to {WEIGHTS / f'clearbuds-{a.mics}mic.pt'}")
+        return
     pairs = read_pairs(pair_files(a.data, "train", (".wav",)), read16k)
     print(f"{len(pairs)} pairs, {sum(c.shape[-1] for c, _ in pairs) / 16000:.0f} s", flush=True)
     out = WEIGHTS / f"clearbuds-{a.mics}mic.pt"
