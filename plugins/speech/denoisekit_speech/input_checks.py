@@ -3,7 +3,7 @@
 Every speech pipeline calls :func:`check_speech` on its input before any work. Besides what the readers and the
 run contract refuse (not audio, truncated, no samples, NaN or Inf), it refuses:
 
-- all-zero audio;
+- all-zero audio, or one all-zero channel (a dead microphone);
 - DC only: a constant signal (its standard deviation below 1e-6 of full scale, or below 1e-4 of its mean);
 - clipped audio: at least :data:`CLIP_FRACTION` (0.1 %) of a channel's samples lie in runs of
   :data:`CLIP_RUN` (3) or more consecutive samples at or above :data:`CLIP_LEVEL` (99.9 %) of full scale
@@ -52,6 +52,8 @@ def check_speech(sample: Sample, values: np.ndarray, *, max_channels: int = 2, m
     if peak == 0.0:
         raise InputError(path, "is silent: every sample is zero")
     for c, x in enumerate(values):
+        if not np.any(x):
+            raise InputError(path, f"channel {c} is silent: every sample is zero")
         spread, mean = float(np.std(x)), abs(float(np.mean(x)))
         if spread < max(1e-6, 1e-4 * mean):
             raise InputError(path, f"channel {c} is constant (DC only, level {float(np.mean(x)):.4g} of full "

@@ -58,6 +58,12 @@ def test_all_zero(tmp_path, capsys):
     _assert_refused(path, tmp_path, capsys, "every sample is zero")
 
 
+def test_dead_channel_of_a_stereo_file(tmp_path, capsys):
+    path = tmp_path / "deadmic.wav"
+    sf.write(path, np.stack([_speechlike(), np.zeros(RATE, np.float32)], axis=1), RATE, subtype="PCM_16")
+    _assert_refused(path, tmp_path, capsys, "channel 1 is silent")
+
+
 def test_dc_only(tmp_path, capsys):
     path = tmp_path / "dc.wav"
     sf.write(path, np.full(RATE, 0.25, np.float32), RATE, subtype="PCM_16")
