@@ -245,6 +245,25 @@ def table(rows: list[dict], title: str) -> str:
     return "\n".join(lines)
 
 
+def clip_tables(results: dict) -> str:
+    """Per clip, both conditions side by side (the layout of docs/domains/speech.md)."""
+    out = []
+    for clip in dict.fromkeys(c["clip"] for c in results["cases"]):
+        cases = [c for c in results["cases"] if c["clip"] == clip]
+        head = " | ".join(f"{c['condition']}: PESQ-WB | ESTOI | SI-SDR | RTF" for c in cases)
+        out += [f"**{clip} ({cases[0]['seconds']:.1f} s)**", "", f"| method | {head} |",
+                "|---|" + "---|" * 4 * len(cases)]
+        for method in dict.fromkeys(r["method"] for c in cases for r in c["rows"]):
+            cells = []
+            for c in cases:
+                r = next((r for r in c["rows"] if r["method"] == method), None)
+                cells += ([f"{r['pesq_wb']:.2f}", f"{r['estoi']:.3f}", f"{r['si_sdr']:.2f}",
+                           "" if r["rtf"] is None else f"{r['rtf']:.3f}"] if r else ["", "", "", ""])
+            out.append(f"| {method.split(' (')[0]} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/denoisekit/speech-heldout")
@@ -314,6 +333,7 @@ def main() -> None:
                           f"| {s16['estoi']:.3f} / {s48['estoi']:.3f} | {s16['si_sdr']:.2f} / {s48['si_sdr']:.2f} |",
                           flush=True)
             results["check_48k"] = checks
+    print(clip_tables(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
