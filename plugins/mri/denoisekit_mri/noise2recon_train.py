@@ -84,6 +84,7 @@ def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: R
     with ctx.stage("train"):
         net, history = train(slices, config, ctx.device, ctx.seed, Path(checkpoints), ctx.show_progress)
     notes = {"labelled_slices": len(slices.labelled), "unlabelled_slices": len(slices.unlabelled),
+             "consistency_term": bool(config["weight"] > 0 and slices.unlabelled),
              "architecture": net.arch, "mu": round(float(net.mu.detach()), 5),
              "final_loss": round(history[-1][1], 5) if history else None}
     return FitResult(net.payload(), notes=notes)
