@@ -23,8 +23,9 @@ _DTYPES = {"PCM_S8": "int16", "PCM_U8": "int16", "PCM_16": "int16", "PCM_24": "i
            "FLOAT": "float32", "DOUBLE": "float64"}
 # full scale of each stored dtype: soundfile maps PCM's full scale onto the dtype's range
 _FULL_SCALE = {"int16": 32768.0, "int32": 2147483648.0, "float32": 1.0, "float64": 1.0}
-_CONTAINERS = {".wav": "WAV", ".flac": "FLAC"}
-_DEFAULT_SUBTYPE = {"WAV": "PCM_16", "FLAC": "PCM_16"}
+# libsndfile containers read under each format: a .wav may be plain RIFF WAVE, WAVE_FORMAT_EXTENSIBLE (common for
+# 24-bit and multichannel files) or RF64 (over 4 GB); the writer keeps the one read
+_FAMILIES = {"WAV": ("WAV", "WAVEX", "RF64"), "FLAC": ("FLAC",)}
 
 
 def full_scale(dtype: Any) -> float:
@@ -53,7 +54,7 @@ def _read(path: Path, container: str) -> Sample:
     check_file(path)
     try:
         with sf.SoundFile(str(path)) as f:
-            if f.format != container:
+            if f.format not in _FAMILIES[container]:
                 raise InputError(path, f"is a {f.format} file, not {container}")
             if f.subtype not in _DTYPES:
                 raise InputError(path, f"audio subtype {f.subtype} is not supported "
@@ -92,9 +93,12 @@ def _write(sample: Sample, path: Path, container: str) -> None:
     array = array.reshape(-1, 1) if sample.axes == "T" else (array.T if sample.axes == "CT" else array)
     stored = sample.meta.get("subtype")
     float_scale = full_scale(_DTYPES[stored]) if stored in _DTYPES else 1.0
-    subtype = stored if sample.meta.get("container") == container else None
+    read_as = sample.meta.get("container")
+    same_family = read_as in _FAMILIES[container]
+    container = read_as if same_family else container
+    subtype = stored if same_family else None
     if subtype is None or not sf.check_format(container, subtype):
-        subtype = {"float32": "FLOAT", "float64": "DOUBLE"}.get(array.dtype.name, _DEFAULT_SUBTYPE[container])
+        subtype = {"float32": "FLOAT", "float64": "DOUBLE"}.get(array.dtype.name, "PCM_16")
         if container == "FLAC" and subtype in ("FLOAT", "DOUBLE"):
             subtype = "PCM_24"
     dtype = _DTYPES[subtype]

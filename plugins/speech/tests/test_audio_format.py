@@ -74,3 +74,16 @@ def test_float_sample_without_a_file_is_in_full_scale_units(tmp_path):
     back = read_flac(tmp_path / "f.flac")
     assert sf.info(tmp_path / "f.flac").subtype == "PCM_24"
     np.testing.assert_allclose(to_float(back), x, atol=1e-6)
+
+
+@pytest.mark.parametrize("container", ["WAVEX", "RF64"])
+def test_extensible_and_rf64_wav_keep_their_container(tmp_path, container):
+    x = (0.2 * np.random.default_rng(1).standard_normal((800, 4))).astype(np.float32)
+    src = tmp_path / "multi.wav"
+    sf.write(src, x, 48000, format=container, subtype="PCM_24")
+    sample = read_wav(src)
+    assert sample.array.shape == (800, 4) and sample.meta["container"] == container
+    write_wav(sample, tmp_path / "out.wav")
+    info = sf.info(tmp_path / "out.wav")
+    assert (info.format, info.subtype, info.samplerate) == (container, "PCM_24", 48000)
+    np.testing.assert_array_equal(read_wav(tmp_path / "out.wav").array, sample.array)
