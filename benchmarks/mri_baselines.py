@@ -6,10 +6,11 @@ max) and seconds per slice on one thread.
 Held-out data (never used for tuning): axial slices of nilearn's MNI152 2009 T1 template at 1 mm (shipped
 inside the nilearn wheel), transposed (a 90 degree different orientation from anything tuned on), zero-padded
 to 256 x 256, scaled to max 1, with a smooth random phase, 8 simulated coils rotated by 0.3 rad and placed
-farther out (distance 1.5) than the tuning data's, and complex Gaussian noise at 25 dB (the tuning data: 30 dB).
+farther out (distance 1.5) than the tuning data's, and complex Gaussian noise at 25 dB by default (``--snr``; the
+tuning data: 30 dB).
 Our defaults and sigpy's lambda were chosen on the mri-sample slices only (benchmarks/mri_tune.py).
 
-    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/mri_baselines.py [--slices 50 70 90 110]
+    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/mri_baselines.py [--snr 25] [--slices 50 70 90 110]
 
 Needs the plugin's ``bench`` extra (sigpy, nilearn).
 """
@@ -31,7 +32,6 @@ from denoisekit_mri.reconstruction_records import CS_OPTIONS, SENSE_OPTIONS
 from denoisekit_mri.simulate import acquire, coil_maps, noise_sigma, rss_image, smooth_phase
 
 MASKS = {"4x equispaced, 8% centre": (equispaced_lines, 4, 0.08), "8x random, 4% centre": (random_lines, 8, 0.04)}
-SNR_DB = 25.0
 SIGPY_LAMBDA = 0.01  # relative to max |A^H y|, the best of 0.001-0.02 on the tuning slices (mri_tune.py --sigpy)
 
 
@@ -46,13 +46,13 @@ def mni_volume(slices: list[int]) -> np.ndarray:
     return images / images.max()
 
 
-def simulate(images: np.ndarray, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+def simulate(images: np.ndarray, snr_db: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     maps = coil_maps(images.shape[-2:], 8, distance=1.5, rotation=0.3)
     kspace = []
     for image in images:
         x = image * smooth_phase(image.shape, rng)
-        kspace.append(acquire(x, maps, noise_sigma(x, SNR_DB), rng))
+        kspace.append(acquire(x, maps, noise_sigma(x, snr_db), rng))
     full = np.stack(kspace)
     return full, rss_image(full)
 
@@ -85,11 +85,12 @@ def sigpy_l1(y: np.ndarray, mask: np.ndarray, lam: float) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, nargs="+", default=[50, 70, 90, 110])
+    parser.add_argument("--snr", type=float, default=25.0, help="k-space SNR in dB (mean object magnitude / noise std)")
     parser.add_argument("--no-sigpy", action="store_true", help="leave sigpy out")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    full, reference = simulate(mni_volume(args.slices))
-    print(f"MNI152 T1 1 mm, axial slices {args.slices}, 256 x 256, 8 coils, {SNR_DB:g} dB; one thread")
+    full, reference = simulate(mni_volume(args.slices), args.snr)
+    print(f"MNI152 T1 1 mm, axial slices {args.slices}, 256 x 256, 8 coils, {args.snr:g} dB; one thread")
     for kind, (fn, accel, cf) in MASKS.items():
         mask, measured = fn(256, accel, cf, np.random.default_rng(11))
         m = torch.from_numpy(mask.astype(np.float32))[None, None, None]
