@@ -1,4 +1,4 @@
-"""The multi-coil Cartesian MRI forward model (SENSE; Pruessmann et al., MRM 42(5), 1999, eq. 1):
+"""The multi-coil Cartesian MRI forward model (SENSE; Pruessmann et al., MRM 42(5), 1999):
 
     y_c = M F (S_c x),   c = 1..C,
 

@@ -1,12 +1,12 @@
 """ESPIRiT coil sensitivity maps (Uecker et al., "ESPIRiT - an eigenvalue approach to autocalibrating
 parallel MRI: where SENSE meets GRAPPA", MRM 71(3), 2014), in torch.
 
-1. Calibration matrix A: every ky x kx patch of the fully sampled centre (C, cy, cx) as a row (sec. 2.2).
-2. SVD A = U S V^H; the rows of V^H with s > ``threshold`` s_max span the signal subspace (eq. 7).
+1. Calibration matrix A: every ky x kx patch of the fully sampled centre (C, cy, cx) as a row.
+2. SVD A = U S V^H; the rows of V^H with s > ``threshold`` s_max span the signal subspace.
 3. Each kept kernel v_j (C, ky, kx) becomes, in the image, g_j(r) = sum_a v_j(., a) e^{i r a}; the ESPIRiT
-   operator at pixel r is W(r) = sum_j g_j(r) g_j(r)^H / (ky kx) (eqs. 11-13), computed here from the
+   operator at pixel r is W(r) = sum_j g_j(r) g_j(r)^H / (ky kx), computed here from the
    kernels' autocorrelation R_cd(s) = sum_j sum_b v_j(c, b + s) conj(v_j(d, b)) with one C x C set of FFTs.
-4. The eigenvector of W(r) with eigenvalue ~1 is the coil-map vector at r (eq. 14); it is kept where the
+4. The eigenvector of W(r) with eigenvalue ~1 is the coil-map vector at r; it is kept where the
    eigenvalue exceeds ``crop``, zero elsewhere, and its phase is taken relative to the first coil.
 
 Small calibration regions: the kernel is clamped along each axis to (c + 1) // 2 for c calibration lines,

@@ -6,11 +6,11 @@ Every function returns ``(mask, acceleration)``: a boolean array and the measure
 two phase-encoding axes).
 
 - equispaced and random lines follow the fastMRI conventions (Zbontar et al., arXiv:1811.08839,
-  sec. 4.3 and the reference ``MaskFunc`` semantics): a fully sampled centre of ``center_fraction``
+  and the reference ``MaskFunc`` semantics): a fully sampled centre of ``center_fraction``
   of the lines, the rest chosen so that the total acceleration is about ``acceleration``;
 - Poisson-disc: variable-density Poisson-disc sampling (Bridson, "Fast Poisson disk sampling in
   arbitrary dimensions", SIGGRAPH sketches 2007; variable density as in Lustig, Donoho & Pauly,
-  MRM 58(6), 2007, sec. "Variable density"): the exclusion radius grows linearly with the distance
+  MRM 58(6), 2007, variable-density sampling): the exclusion radius grows linearly with the distance
   from the k-space centre, plus a fully sampled calibration box.
 """
 

@@ -1,7 +1,7 @@
 """Reconstruction metrics with the conventions of fastMRI's ``evaluate.py`` (Zbontar et al.,
-arXiv:1811.08839, sec. 5): magnitude images compared per volume, data range = the reference volume's
+arXiv:1811.08839, and its evaluate.py): magnitude images compared per volume, data range = the reference volume's
 maximum; SSIM per slice with a 7x7 uniform window, K1 = 0.01, K2 = 0.03 and the sample covariance
-(Wang et al., IEEE TIP 13(4), 2004, eqs. 13-15 with the uniform window), averaged over the slices.
+(Wang et al., IEEE TIP 13(4), 2004, with a uniform window), averaged over the slices.
 
 The functions take ``(estimate, reference, data_range, axes)`` as every metric does; the fastMRI
 convention fixes the range, so ``data_range`` is not used.

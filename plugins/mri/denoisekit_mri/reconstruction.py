@@ -1,12 +1,12 @@
 """The baseline reconstructions of undersampled Cartesian k-space (fastMRI HDF5 in, ``reconstruction`` out):
 
 - ``ZeroFilled``: root-sum-of-squares of the zero-filled coil images (fastMRI's baseline, Zbontar et al.
-  arXiv:1811.08839 sec. 6.1);
+  arXiv:1811.08839);
 - ``Sense``: ESPIRiT maps from the data's own calibration region, then conjugate gradients on
-  (A^H A + lambda I) x = A^H y (CG-SENSE, Pruessmann et al., MRM 46(4), 2001, eq. 9 with Tikhonov);
+  (A^H A + lambda I) x = A^H y (CG-SENSE, Pruessmann et al., MRM 46(4), 2001, with Tikhonov);
 - ``CSWavelet``: min_x 1/2 ||A x - y||^2 + lambda ||Psi x||_1 with Psi an orthonormal Daubechies wavelet
-  transform of the complex image (Lustig, Donoho & Pauly, MRM 58(6), 2007, eq. 2), solved by FISTA (Beck &
-  Teboulle, SIAM J. Imaging Sci. 2(1), 2009, alg. 2) with step 1 / (||A||^2 + mu); lambda is relative to
+  transform of the complex image (Lustig, Donoho & Pauly, MRM 58(6), 2007), solved by FISTA (Beck &
+  Teboulle, SIAM J. Imaging Sci. 2(1), 2009, constant step size) with step 1 / (||A||^2 + mu); lambda is relative to
   max |A^H y| so it does not depend on the data's scale; the coarsest approximation band is not penalised.
   A small Tikhonov term mu / 2 ||x||^2 (the SENSE pipeline's) is added: with ESPIRiT maps from a narrow
   calibration region (8x, 4 % centre) the data term alone lets FISTA fit the map errors and diverge from
