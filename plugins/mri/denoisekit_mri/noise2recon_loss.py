@@ -1,5 +1,5 @@
 """The Noise2Recon objective (Desai et al., "Noise2Recon: Enabling SNR-robust MRI reconstruction with
-semi-supervised and self-supervised learning", MRM 90(5), 2023, Sec. 2.2, eq. 3):
+semi-supervised and self-supervised learning", MRM 2023):
 
     L = L_sup(f(y_l), x_l) + lambda L_cons(f(y_u + M sigma eps), sg[f(y_u)]),
 

@@ -1,7 +1,7 @@
 """An unrolled network for multi-coil reconstruction: MoDL (Aggarwal, Mani, Jacob, "MoDL: Model-Based Deep
 Learning Architecture for Inverse Problems", IEEE TMI 38(2), 2019), the network ZS-SSL trains.
 
-K iterations, with weights shared across them, of (MoDL eq. 9-10)
+K iterations, with weights shared across them, of
 
     z_k = D_w(x_{k-1}),    x_k = argmin_x ||A x - y||^2 + mu ||x - z_k||^2 = (A^H A + mu I)^{-1} (A^H y + mu z_k),
 
@@ -57,7 +57,7 @@ class ResNetDenoiser(nn.Module):
 
 def data_consistency(op: ForwardOperator, b: torch.Tensor, z: torch.Tensor, mu: torch.Tensor | float,
                      iterations: int) -> torch.Tensor:
-    """x = (A^H A + mu I)^{-1} (b + mu z), b = A^H y, by ``iterations`` CG steps from zero (MoDL eq. 10)."""
+    """x = (A^H A + mu I)^{-1} (b + mu z), b = A^H y, by ``iterations`` CG steps from zero."""
     rhs = b + mu * z
     return conjugate_gradient(lambda x: op.A_adjoint(op.A(x)) + mu * x, rhs, iterations=iterations, tol=0.0)
 

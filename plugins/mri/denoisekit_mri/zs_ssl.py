@@ -3,11 +3,11 @@ Learning for MRI Reconstruction", ICLR 2022): the unrolled network of :mod:`deno
 the one scan being reconstructed.
 
 The acquired locations Omega are split into a validation set Gamma and K pairs (Theta_k, Lambda_k) of
-Omega \\ Gamma (:mod:`denoisekit_mri.zs_ssl_masks`). Training (paper eq. 4) feeds Theta_k and scores the
-prediction on Lambda_k with SSDU's normalised l1-l2 k-space loss (Yaman et al. MRM 2020, eq. 8); validation
-(eq. 5) feeds Omega \\ Gamma and scores on Gamma. The paper's automated early stopping: training stops once
+Omega \\ Gamma (:mod:`denoisekit_mri.zs_ssl_masks`). Training feeds Theta_k and scores the
+prediction on Lambda_k with SSDU's normalised l1-l2 k-space loss (Yaman et al. MRM 2020); validation
+feeds Omega \\ Gamma and scores on Gamma. The paper's automated early stopping: training stops once
 the validation loss has not improved for ``patience`` epochs (one epoch = one pass over the K pairs), and the
-weights of the best validation loss are kept. The reconstruction feeds all of Omega (eq. 6).
+weights of the best validation loss are kept. The reconstruction feeds all of Omega.
 """
 
 from __future__ import annotations

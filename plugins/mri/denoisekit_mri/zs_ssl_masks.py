@@ -1,9 +1,9 @@
-"""The k-space splits of zero-shot self-supervised reconstruction (Yaman, Hosseini, Akçakaya, ICLR 2022, Sec. 3).
+"""The k-space splits of zero-shot self-supervised reconstruction (Yaman, Hosseini, Akçakaya, ICLR 2022).
 
 The acquired locations Omega are split once into a validation set Gamma (the early-stopping data) and
 Omega \\ Gamma; the latter is split K times into a pair (Theta_k, Lambda_k): the network is fed Theta_k and
 scored on Lambda_k, with |Lambda_k| = rho |Omega \\ Gamma|. Lambda is drawn with a Gaussian density around the
-k-space centre, SSDU's "Gaussian selection" (Yaman et al., MRM 84(6), 2020, Sec. 2.2), never from a small
+k-space centre, SSDU's "Gaussian selection" (Yaman et al., MRM 2020), never from a small
 centre block that stays in Theta; Gamma is drawn uniformly from Omega outside the calibration region (ACS).
 Masks are (H, W) float tensors of 0 and 1, drawn point by point from the generator.
 """
