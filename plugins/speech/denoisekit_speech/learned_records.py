@@ -70,7 +70,7 @@ PIPELINES = [
                    summary="SGMSE+ score-based enhancement: OUVE SDE, predictor-corrector, NCSN++-style U-Net "
                            "(Richter et al. 2023)",
                    options=SGMSE_OPTIONS, formats=FORMATS, metrics=METRICS, test_config={"steps": 1},
-                   training=TRAINING[0]),
+                   training=TRAINING[0], check=lazy("denoisekit_speech.sgmse_pipeline:check_options")),
     PipelineRecord(name="clearbuds", domain="speech",
                    factory=lazy("denoisekit_speech.clearbuds_pipeline:clearbuds_pipeline"),
                    summary="Causal real-time cascade: Conv-TasNet + spectral mask, one or two microphones, "

@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.api import FitResult, InputError, Pipeline, PipelineResult, RunContext, Sample, TrainingData, as_audio
+from denoisekit.api import (
+    FitResult,
+    InputError,
+    Pipeline,
+    PipelineResult,
+    RunContext,
+    Sample,
+    TrainingData,
+    UserError,
+    as_audio,
+)
 from denoisekit_speech.audio_format import full_scale, to_float
 from denoisekit_speech.input_checks import check_speech
 from denoisekit_speech.resample import from_model_rate, resample, to_model_rate
@@ -38,6 +48,12 @@ def load_model(path: str | Path, schedule, device: torch.device | str = "cpu") -
         first = str(e).splitlines()[0]
         raise InputError(path, f"weights do not fit the {payload['size']!r} network ({first})") from None
     return model.to(device).eval()
+
+
+def check_options(config: Mapping[str, Any]) -> None:
+    """The chunks must advance: ``overlap_s`` below ``chunk_s``."""
+    if config["overlap_s"] >= config["chunk_s"]:
+        raise UserError(f"overlap_s ({config['overlap_s']:g}) must be below chunk_s ({config['chunk_s']:g})")
 
 
 def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:

@@ -92,3 +92,10 @@ def test_training_data_outside_the_sgmse_layout_is_refused(tmp_path, capsys):
     sf.write(tmp_path / "data" / "a.wav", make_pair(seconds=0.5)[0], 16000)
     assert cli(["train", "speech/clearbuds", "-d", str(tmp_path / "data"), "-o", str(tmp_path / "t"), "--quiet"]) == 2
     assert "sgmse layout" in capsys.readouterr().err
+
+
+def test_sgmse_overlap_longer_than_chunk_is_refused(tmp_path, capsys):
+    _write(tmp_path / "in.wav", seconds=0.5)
+    assert cli(["run", "speech/sgmse", "-i", str(tmp_path / "in.wav"), "-o", str(tmp_path / "out"),
+                "--set", "chunk_s=2", "--set", "overlap_s=2"]) == 2
+    assert "overlap_s" in capsys.readouterr().err and not (tmp_path / "out").exists()
