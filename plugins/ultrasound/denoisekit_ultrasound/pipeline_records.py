@@ -41,7 +41,7 @@ def _check_dehaze(config) -> None:
 
 
 DEHAZE_OPTIONS = (
-    Option(name="strength", default=1.0, minimum=0.0, maximum=10.0,
+    Option(name="strength", default=0.25, minimum=0.0, maximum=10.0,
            help="gamma: the haze's weight in y = x + gamma h (higher removes more haze)"),
     Option(name="steps", default=200, minimum=2, maximum=5000, help="T: steps of the full reverse process"),
     Option(name="t_start", default=0.8, minimum=0.01, maximum=1.0,

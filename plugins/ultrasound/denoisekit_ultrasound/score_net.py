@@ -6,7 +6,7 @@ EDM preconditioning (Karras et al., NeurIPS 2022, Table 1):
 
 so one network covers the VE sigma^t SDE's noise levels (0.05 to 9.8 for sigma = 25) on companded data in
 [-1, 1] (sd = 0.5). The score follows by Tweedie's formula, (D(x, sigma) - x) / sigma^2. The paper uses NCSNv2;
-this net is about 50 times smaller, to train on a CPU.
+this net (16 base channels: 95 k parameters) is far smaller, to train on a CPU.
 """
 
 from __future__ import annotations
