@@ -77,6 +77,9 @@ def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, se
     y = kspace[None]
     omega = (omega > 0).to(device=device, dtype=kspace.real.dtype)
     gamma, rest = validation_split(omega, s.validation, generator)
+    if not bool(gamma.any()):
+        raise ValueError("no acquired sample outside the calibration region is left for validation "
+                         "(the acquisition is fully sampled, or too small)")
     pairs = [gaussian_split(rest, s.rho, generator) for _ in range(s.masks)]
     seed = int(torch.randint(0, 2**62, (), generator=generator, device=device))
     with torch.random.fork_rng(devices=[]):
@@ -89,7 +92,7 @@ def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, se
     step = epoch = 0
     while step < s.iterations and epoch - best_epoch < s.patience:
         epoch += 1
-        total = 0.0
+        total, count = 0.0, 0
         for theta, lam in pairs:
             if step >= s.iterations:
                 break
@@ -98,8 +101,8 @@ def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, se
             loss.backward()
             optimiser.step()
             total += float(loss.detach())
-            step += 1
-        train_curve.append(total / len(pairs))
+            step, count = step + 1, count + 1
+        train_curve.append(total / count)
         with torch.no_grad():
             val = float(_masked_loss(net, y, maps, rest, gamma))
         val_curve.append(val)

@@ -49,8 +49,11 @@ class ZsSslPipeline:
             i = int(index)
             device = slice_ctx.device
             with slice_ctx.stage("fit"):
-                fit = fit_zs_ssl(acq.kspace[i].to(device), maps[i].to(device), omega[i, 0].to(device), settings,
-                                 slice_ctx.generator())
+                try:
+                    fit = fit_zs_ssl(acq.kspace[i].to(device), maps[i].to(device), omega[i, 0].to(device), settings,
+                                     slice_ctx.generator())
+                except ValueError as e:
+                    raise InputError(sample.path or "input", f"slice {i}: {e}") from None
             fits.append(fit)
             return fit.image[0].abs().cpu().numpy()
 

@@ -4,6 +4,7 @@ values, and the fit on a small simulated slice beats the CG-SENSE solution of th
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.masks import equispaced_lines
@@ -114,3 +115,11 @@ def test_same_generator_seed_same_reconstruction():
     a = fit_zs_ssl(full * omega, maps, omega, settings, torch.Generator().manual_seed(3)).image
     b = fit_zs_ssl(full * omega, maps, omega, settings, torch.Generator().manual_seed(3)).image
     assert torch.equal(a, b)
+
+
+def test_a_mask_with_nothing_outside_the_calibration_region_is_refused():
+    _, full, maps = _slice()
+    omega = torch.zeros(32, 32)
+    omega[:, 12:20] = 1  # the calibration columns alone
+    with pytest.raises(ValueError, match="left for validation"):
+        fit_zs_ssl(full * omega, maps, omega, ZsSslSettings(iterations=1), torch.Generator().manual_seed(0))
