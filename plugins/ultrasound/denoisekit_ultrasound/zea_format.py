@@ -1,6 +1,7 @@
 """zea HDF5 (the zea / OpenH-RF layout, tue-bmd/zea ``zea/data/spec.py``), read and written with h5py:
 
-- ``data/beamformed_data`` (frames, z, x, channels): 1 channel for RF, 2 for IQ (I, Q). Required.
+- ``data/beamformed_data`` (frames, z, x, channels): 1 channel for RF, 2 for IQ (I, Q). Required. Its attribute
+  ``kind`` ("rf" or "iq", written by us) is checked against the channels when present.
 - ``data/raw_data`` (frames, transmits, samples, elements, channels), kept through a run when present.
 - ``scan/z_axis``, ``scan/x_axis`` (m; must match the array), ``scan/center_frequency``,
   ``scan/sampling_frequency`` (Hz), ``scan/sound_speed`` (m/s).
@@ -32,6 +33,7 @@ def read_zea(path: Path) -> Sample:
             if "data/beamformed_data" not in f:
                 raise InputError(path, "no beamformed data (data/beamformed_data) in the zea file")
             data = np.asarray(f["data/beamformed_data"])
+            kind = str(f["data/beamformed_data"].attrs.get("kind", "")).lower()
             raw = np.asarray(f["data/raw_data"]) if "data/raw_data" in f else None
             scan = {k: np.asarray(v) for k, v in f["scan"].items()} if "scan" in f else {}
             found = {k: np.asarray(v, dtype=bool) for k, v in f["regions"].items()} if "regions" in f else {}
@@ -42,6 +44,8 @@ def read_zea(path: Path) -> Sample:
     if data.ndim != 4 or data.shape[-1] not in (1, 2):
         raise InputError(path, f"data/beamformed_data must be (frames, z, x, 1 RF | 2 IQ), got shape {data.shape}"
                          + (" (IQ needs 2 channels: I and Q)" if data.ndim == 4 else ""))
+    if kind == "iq" and data.shape[-1] != 2:
+        raise InputError(path, f"IQ data need 2 channels (I, Q), data/beamformed_data has {data.shape[-1]}")
     if data.dtype.kind not in "fiu":
         raise InputError(path, f"data/beamformed_data must be real numbers, got dtype {data.dtype}")
     for name, size in (("z_axis", data.shape[1]), ("x_axis", data.shape[2])):
@@ -75,6 +79,7 @@ def write_zea(sample: Sample, path: Path) -> None:
     scan = dict(sample.meta.get("scan") or {})
     with h5py.File(path, "w") as f:
         f.create_dataset("data/beamformed_data", data=data)
+        f["data/beamformed_data"].attrs["kind"] = "iq" if data.shape[-1] == 2 else "rf"
         raw = sample.meta.get("raw_data")
         if raw is not None:
             f.create_dataset("data/raw_data", data=raw)

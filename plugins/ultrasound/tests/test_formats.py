@@ -58,10 +58,12 @@ def test_dicom_round_trip_of_the_example(tmp_path):
     assert r.axes == "THW" and np.array_equal(r.array, s.array)
 
 
-def _zea(path: Path, data, z=None, x=None) -> Path:
+def _zea(path: Path, data, z=None, x=None, kind=None) -> Path:
     with h5py.File(path, "w") as f:
         if data is not None:
             f.create_dataset("data/beamformed_data", data=data)
+            if kind:
+                f["data/beamformed_data"].attrs["kind"] = kind
         f.create_dataset("scan/z_axis", data=np.linspace(0, 1, 8 if z is None else z))
         f.create_dataset("scan/x_axis", data=np.linspace(0, 1, 6 if x is None else x))
     return path
@@ -74,7 +76,8 @@ def _run(pipeline: str, inp: Path, out: Path, capsys) -> tuple[int, str]:
 
 @pytest.mark.parametrize("case,match", [
     ("no_beamformed", "no beamformed data"),
-    ("iq_one_channel", "1 RF | 2 IQ"),
+    ("iq_one_channel", "IQ data need 2 channels (I, Q), data/beamformed_data has 1"),
+    ("three_channels", "1 RF | 2 IQ"),
     ("axes_disagree", "scan/z_axis has 5 values but the data have 8"),
     ("nan", "NaN"),
     ("not_us", "not an ultrasound DICOM"),
@@ -84,6 +87,8 @@ def test_bad_input_is_one_line_exit_2_nothing_written(case, match, tmp_path, cap
     if case == "no_beamformed":
         inp = _zea(tmp_path / "a.hdf5", None)
     elif case == "iq_one_channel":
+        inp = _zea(tmp_path / "a.hdf5", rng.standard_normal((1, 8, 6, 1)).astype(np.float32), kind="IQ")
+    elif case == "three_channels":
         inp = _zea(tmp_path / "a.hdf5", rng.standard_normal((1, 8, 6, 3)).astype(np.float32))
     elif case == "axes_disagree":
         inp = _zea(tmp_path / "a.hdf5", rng.standard_normal((1, 8, 6, 2)).astype(np.float32), z=5)
