@@ -226,10 +226,15 @@ class FormatRecord(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class MetricRecord(Record):
-    """fn(estimate, reference, data_range, axes) -> float on numpy arrays of the same shape."""
+    """fn(estimate, reference, data_range, axes) -> float on numpy arrays of the same shape.
+
+    ``takes_rate``: the run contract also passes ``rate=`` (the reference's ``Sample.rate``, in Hz) when the
+    reference has one, for metrics defined at a sample rate (PESQ, STOI).
+    """
 
     fn: Callable[..., float]
     higher_is_better: bool = True
+    takes_rate: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()

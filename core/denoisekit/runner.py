@@ -133,9 +133,10 @@ def _compute_metrics(host: PluginHost, record: PipelineRecord, inp: Sample, out:
     pairs = [("input", inp), ("output", out)] if record.same_shape else [("output", out)]
     result: dict[str, dict[str, float]] = {key: {} for key, _ in pairs}
     for name in record.metrics:
-        fn = host.metric(name).fn
+        metric = host.metric(name)
+        rate = {"rate": ref.rate} if metric.takes_rate and ref.rate else {}
         for key, sample in pairs:
-            result[key][name] = float(fn(sample.array, ref.array, data_range, ref.axes))
+            result[key][name] = float(metric.fn(sample.array, ref.array, data_range, ref.axes, **rate))
     return result
 
 

@@ -81,3 +81,22 @@ def test_any_rate_comes_back_at_its_rate_and_subtype(tmp_path):
     assert (info.samplerate, info.subtype, info.channels, info.frames) == (rate, "PCM_16", 1, noisy.size)
     written, _ = sf.read(tmp_path / "out" / "talk.wav", dtype="float32")
     assert si_sdr(written, clean) > si_sdr(noisy, clean) + 3.0
+
+
+def test_metrics_json_scores_a_48_khz_file_at_its_own_rate(tmp_path):
+    """The run contract passes the reference's rate to PESQ-WB and ESTOI (MetricRecord.takes_rate)."""
+    import json
+
+    from denoisekit_speech.metrics import pesq_wb
+
+    clean, noisy = _noisy(48000, 5.0)
+    sf.write(tmp_path / "noisy.wav", noisy, 48000, subtype="FLOAT")
+    sf.write(tmp_path / "clean.wav", clean, 48000, subtype="FLOAT")
+    assert cli(["run", "speech/wiener", "--input", str(tmp_path / "noisy.wav"), "--reference",
+                str(tmp_path / "clean.wav"), "--output", str(tmp_path / "out")]) == 0
+    scores = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    out, _ = sf.read(tmp_path / "out" / "noisy.wav", dtype="float32")
+    assert scores["output"]["estoi"] == pytest.approx(estoi(out, clean, rate=48000), abs=1e-6)
+    assert scores["output"]["pesq_wb"] == pytest.approx(pesq_wb(out, clean, rate=48000), abs=1e-6)
+    # read as 16 kHz audio (the old behaviour) the same file scores differently
+    assert abs(estoi(out, clean, rate=16000) - scores["output"]["estoi"]) > 1e-3

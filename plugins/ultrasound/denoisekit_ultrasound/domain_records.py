@@ -14,7 +14,7 @@ _DATA = "denoisekit_ultrasound.datasets"
 
 DOMAIN = DomainRecord(
     name="ultrasound", summary="Ultrasound: zea HDF5 RF/IQ and DICOM B-mode, cardiac dehazing, clutter filtering",
-    demo_pipeline="dehaze-diffusion", build_sample=lazy(f"{_DATA}:build_us_sample"))
+    demo_pipeline="nlm", build_sample=lazy(f"{_DATA}:build_us_sample"))
 
 FORMATS = [
     FormatRecord(name="zea", summary="zea HDF5: data/beamformed_data (frames, z, x, 1 RF | 2 IQ), scan/*, regions/*",

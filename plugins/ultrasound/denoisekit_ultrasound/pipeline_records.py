@@ -43,7 +43,7 @@ def _check_dehaze(config) -> None:
 DEHAZE_OPTIONS = (
     Option(name="strength", default=0.25, minimum=0.0, maximum=10.0,
            help="gamma: the haze's weight in y = x + gamma h (higher removes more haze)"),
-    Option(name="steps", default=200, minimum=2, maximum=5000, help="T: steps of the full reverse process"),
+    Option(name="steps", default=200, minimum=2, maximum=5000, help="T: sampler steps of the full reverse diffusion"),
     Option(name="t_start", default=0.8, minimum=0.01, maximum=1.0,
            help="CCDF start as a fraction of the process (0.8: tau = 160 of T = 200)"),
     Option(name="lam", default=0.5, minimum=0.0, maximum=1.0, help="lambda: consistency step on the tissue"),
