@@ -19,6 +19,12 @@ from denoisekit_speech.sgmse_data import pair_files, read_pairs
 from speech_train_sgmse import read16k
 
 
+def summary(estimates: list[np.ndarray], clean: list[np.ndarray]) -> str:
+    pairs = list(zip(estimates, clean, strict=True))
+    return (f"SI-SDR {np.mean([si_sdr(e, c) for e, c in pairs]):.2f} dB, "
+            f"ESTOI {np.mean([estoi(e, c) for e, c in pairs]):.3f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("weights", type=Path, nargs="+")
@@ -28,14 +34,12 @@ def main() -> None:
     pairs = read_pairs(pair_files(a.data, "valid", (".wav",)), read16k)
     clean = [c.numpy() for c, _ in pairs]
     noisy = [n.numpy() for _, n in pairs]
-    print(f"{len(pairs)} valid pairs; noisy: SI-SDR {np.mean([si_sdr(n, c) for n, c in zip(noisy, clean)]):.2f} dB, "
-          f"ESTOI {np.mean([estoi(n, c) for n, c in zip(noisy, clean)]):.3f}")
+    print(f"{len(pairs)} valid pairs; noisy: {summary(noisy, clean)}")
     for path in a.weights:
         model = load_model(path)
         with torch.no_grad():
             out = [enhance_offline(model, torch.from_numpy(n)[None, None])[0].numpy() for n in noisy]
-        print(f"{path}: SI-SDR {np.mean([si_sdr(o, c) for o, c in zip(out, clean)]):.2f} dB, "
-              f"ESTOI {np.mean([estoi(o, c) for o, c in zip(out, clean)]):.3f}")
+        print(f"{path}: {summary(out, clean)}")
 
 
 if __name__ == "__main__":

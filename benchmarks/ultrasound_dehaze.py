@@ -67,7 +67,7 @@ def reference_metrics(clean: Path) -> dict:
     from denoisekit_ultrasound.zea_format import read_zea
 
     ref = read_zea(clean)
-    return {name: getattr(m, name)(ref.array, ref.array, None, ref.axes) for name in METRICS}
+    return {name: getattr(m, name)(ref.array, ref.array, None, ref.axes, regions=ref.regions) for name in METRICS}
 
 
 def table(rows: list[tuple[str, dict, float | None]]) -> str:

@@ -224,22 +224,31 @@ class FormatRecord(Record):
             raise PluginError(f"format {self.name!r}: preview must be callable or None")
 
 
+# the reference Sample fields a metric may ask for (MetricRecord.needs)
+METRIC_NEEDS = ("rate", "regions")
+
+
 @dataclass(frozen=True, kw_only=True)
 class MetricRecord(Record):
     """fn(estimate, reference, data_range, axes) -> float on numpy arrays of the same shape.
 
-    ``takes_rate``: the run contract also passes ``rate=`` (the reference's ``Sample.rate``, in Hz) when the
-    reference has one, for metrics defined at a sample rate (PESQ, STOI).
+    ``needs``: fields of the reference :class:`~denoisekit.sample.Sample` that the run contract also passes
+    as keywords when the reference has them: ``rate`` (Hz; metrics defined at a sample rate, PESQ, STOI) and
+    ``regions`` (named boolean masks that came with the data; region metrics such as gCNR).
     """
 
     fn: Callable[..., float]
     higher_is_better: bool = True
-    takes_rate: bool = False
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not callable(self.fn):
             raise PluginError(f"metric {self.name!r}: fn must be callable")
+        object.__setattr__(self, "needs", tuple(self.needs))
+        unknown = sorted(set(self.needs) - set(METRIC_NEEDS))
+        if unknown:
+            raise PluginError(f"metric {self.name!r}: needs {unknown}; a metric may need {list(METRIC_NEEDS)}")
 
 
 @dataclass(frozen=True, kw_only=True)

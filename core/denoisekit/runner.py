@@ -134,9 +134,9 @@ def _compute_metrics(host: PluginHost, record: PipelineRecord, inp: Sample, out:
     result: dict[str, dict[str, float]] = {key: {} for key, _ in pairs}
     for name in record.metrics:
         metric = host.metric(name)
-        rate = {"rate": ref.rate} if metric.takes_rate and ref.rate else {}
+        context = {field: getattr(ref, field) for field in metric.needs if getattr(ref, field) is not None}
         for key, sample in pairs:
-            result[key][name] = float(metric.fn(sample.array, ref.array, data_range, ref.axes, **rate))
+            result[key][name] = float(metric.fn(sample.array, ref.array, data_range, ref.axes, **context))
     return result
 
 

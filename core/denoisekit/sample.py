@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,9 @@ class Sample:
     description: a short text saying how the data were processed; every writer whose format has
         a place for it keeps it (DICOM SeriesDescription, ENVI description, NIfTI descrip, PNG text).
     rate: samples per second along ``T`` (audio at any sample rate, frames per second), if known.
+    regions: named boolean masks that come with the data (regions of interest such as an echocardiogram's
+        cavity and myocardium), over the image axes or one per frame; metrics that declare
+        ``needs=("regions",)`` receive the reference's. A writer whose format has a place for them keeps them.
     """
 
     array: np.ndarray
@@ -42,6 +47,7 @@ class Sample:
     display_window: tuple[float, float] | None = None
     description: str | None = None
     rate: float | None = None
+    regions: Mapping[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.array.ndim != len(self.axes):
@@ -55,6 +61,11 @@ class Sample:
             raise ValueError(f"description must be a str, got {type(self.description).__name__}")
         if self.rate is not None and not (math.isfinite(self.rate) and self.rate > 0):
             raise ValueError(f"rate must be a positive number, got {self.rate!r}")
+        if self.regions is not None:
+            bad = [name for name, mask in self.regions.items() if np.asarray(mask).dtype != np.bool_]
+            if bad:
+                raise ValueError(f"regions must be boolean masks; not boolean: {', '.join(map(str, bad))}")
+            object.__setattr__(self, "regions", MappingProxyType(dict(self.regions)))
 
     def with_array(self, array: np.ndarray) -> Sample:
         """A copy holding ``array`` (same shape and axes) and the same header."""

@@ -25,9 +25,9 @@ FORMATS = [
 
 METRICS = [
     MetricRecord(name="pesq_wb", summary="Wide-band PESQ (ITU-T P.862.2, MOS-LQO 1 to 4.64) at 16 kHz, pesq",
-                 fn=lazy(f"{_MET}:pesq_wb"), takes_rate=True),
+                 fn=lazy(f"{_MET}:pesq_wb"), needs=("rate",)),
     MetricRecord(name="estoi", summary="Extended STOI intelligibility (Jensen & Taal 2016) in [0, 1], pystoi",
-                 fn=lazy(f"{_MET}:estoi"), takes_rate=True),
+                 fn=lazy(f"{_MET}:estoi"), needs=("rate",)),
     MetricRecord(name="si_sdr", summary="Scale-invariant SDR in dB (Le Roux et al. 2019)", fn=lazy(f"{_MET}:si_sdr")),
 ]
 

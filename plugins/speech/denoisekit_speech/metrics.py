@@ -7,7 +7,7 @@
   ICASSP 2019, Eq. 1-2), in numpy.
 
 The time axis is ``T`` of ``axes`` (the last axis without one); every other axis is a channel and the
-score is the mean over channels. PESQ-WB and ESTOI are registered with ``takes_rate``, so the run contract
+score is the mean over channels. PESQ-WB and ESTOI are registered with ``needs=("rate",)``, so the run contract
 passes the reference file's rate; called without one, ``rate`` defaults to 16 kHz.
 PESQ needs 0.25 s and ESTOI 30 frames of speech: a shorter signal (a test's toy array) is repeated periodically
 to :data:`MIN_SECONDS` before scoring, so every call gives a number.

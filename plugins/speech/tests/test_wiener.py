@@ -84,7 +84,7 @@ def test_any_rate_comes_back_at_its_rate_and_subtype(tmp_path):
 
 
 def test_metrics_json_scores_a_48_khz_file_at_its_own_rate(tmp_path):
-    """The run contract passes the reference's rate to PESQ-WB and ESTOI (MetricRecord.takes_rate)."""
+    """The run contract passes the reference's rate to PESQ-WB and ESTOI (MetricRecord.needs)."""
     import json
 
     from denoisekit_speech.metrics import pesq_wb

@@ -34,7 +34,7 @@ def frame_sample(frames: list, part: str, description: str | None = None) -> Sam
     scan = {"z_axis": f.z_axis, "x_axis": f.x_axis, "center_frequency": np.float64(f.center_frequency),
             "sampling_frequency": np.float64(f.sampling_frequency), "sound_speed": np.float64(1540.0)}
     regions = {k: (np.stack([g.regions[k] for g in frames]) if len(frames) > 1 else m) for k, m in f.regions.items()}
-    return Sample(array=data, axes="THWC", format="zea", meta={"scan": scan, "regions": regions},
+    return Sample(array=data, axes="THWC", format="zea", meta={"scan": scan}, regions=regions,
                   description=description)
 
 

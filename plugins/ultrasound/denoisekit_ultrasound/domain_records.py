@@ -26,13 +26,14 @@ FORMATS = [
 ]
 
 METRICS = [
-    MetricRecord(name="us_gcnr", fn=lazy(f"{_MET}:us_gcnr"),
+    MetricRecord(name="us_gcnr", fn=lazy(f"{_MET}:us_gcnr"), needs=("regions",),
                  summary="gCNR of cavity vs myocardium on the dB image, 256 shared bins (Rodriguez-Molares 2020)"),
-    MetricRecord(name="us_cnr", fn=lazy(f"{_MET}:us_cnr"),
+    MetricRecord(name="us_cnr", fn=lazy(f"{_MET}:us_cnr"), needs=("regions",),
                  summary="CNR (mu_myo - mu_cavity) / sqrt(s_myo^2 + s_cavity^2) on the dB image (challenge form)"),
-    MetricRecord(name="us_ks_myocardium", fn=lazy(f"{_MET}:us_ks_myocardium"), higher_is_better=False,
+    MetricRecord(name="us_ks_myocardium", fn=lazy(f"{_MET}:us_ks_myocardium"), needs=("regions",),
+                 higher_is_better=False,
                  summary="KS statistic of the myocardium's dB values against the reference's (ks_2samp)"),
-    MetricRecord(name="us_psnr_db", fn=lazy(f"{_MET}:us_psnr_db"),
+    MetricRecord(name="us_psnr_db", fn=lazy(f"{_MET}:us_psnr_db"), needs=("regions",),
                  summary="PSNR of the dB (B-mode) image against the reference's, range the reference's range"),
 ]
 

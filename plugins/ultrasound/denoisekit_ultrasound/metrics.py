@@ -8,9 +8,10 @@
   estimate against the same region in the reference (low: the region's distribution is kept).
 - PSNR on dB images: data range = the reference's range (60 dB for the dB image of RF/IQ, 255 for 8-bit B-mode).
 
-The metric records see arrays only (``fn(estimate, reference, data_range, axes)``): they turn a zea array
-(``THWC``: RF or IQ) into dB frames, anything else is taken as a B-mode image, and the regions are those the reader
-found in the reference's file (:func:`remember_regions`), else :func:`regions_from_reference`.
+The metric records (``fn(estimate, reference, data_range, axes, regions=None)``, registered with
+``needs=("regions",)``) turn a zea array (``THWC``: RF or IQ) into dB frames, take anything else as a B-mode
+image, and use the regions that came with the reference (``Sample.regions``: in its file or beside it), else
+:func:`regions_from_reference`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 from denoisekit_ultrasound.transforms import DYNAMIC_RANGE, envelope, log_compress
 
 BINS = 256
-_REGIONS: dict[int, tuple[object, dict[str, np.ndarray]]] = {}
 
 
 def gcnr(inside: np.ndarray, outside: np.ndarray, bins: int = BINS) -> float:
@@ -62,23 +62,6 @@ def to_db(array: np.ndarray, axes: str) -> np.ndarray:
     return data.reshape((-1, *data.shape[-2:]))
 
 
-def remember_regions(array: np.ndarray, regions: dict[str, np.ndarray]) -> None:
-    """Attach a file's region masks to the array a reader returned, for the metric records (kept while the
-    array lives)."""
-    import weakref
-
-    key = id(array)
-    _REGIONS[key] = (weakref.ref(array), dict(regions))
-    weakref.finalize(array, _REGIONS.pop, key, None)
-
-
-def regions_of(reference: np.ndarray, reference_db: np.ndarray) -> dict[str, np.ndarray]:
-    entry = _REGIONS.get(id(reference))
-    if entry is not None and entry[0]() is reference and {"cavity", "myocardium"} <= set(entry[1]):
-        return entry[1]
-    return regions_from_reference(reference_db)
-
-
 def regions_from_reference(reference_db: np.ndarray) -> dict[str, np.ndarray]:
     """Regions when the data carry none: on the reference's mean frame smoothed over 3 pixels, the darkest 15 %
     of the pixels are ``cavity``, the brightest 30 % ``myocardium`` (a fallback: outside a sector counts as dark)."""
@@ -89,31 +72,31 @@ def regions_from_reference(reference_db: np.ndarray) -> dict[str, np.ndarray]:
     return {"cavity": mean <= low, "myocardium": mean >= high}
 
 
-def _frames(estimate, reference, axes):
+def _frames(estimate, reference, axes, regions):
     """dB frames of both and, per frame, the region masks ((z, x) masks hold for every frame)."""
     est, ref = to_db(estimate, axes), to_db(reference, axes)
-    found = regions_of(reference, ref)
+    found = regions if regions and {"cavity", "myocardium"} <= set(regions) else regions_from_reference(ref)
     per_frame = [{k: (m[i] if m.ndim == 3 else m) for k, m in found.items()} for i in range(len(est))]
     return est, ref, per_frame
 
 
-def us_gcnr(estimate, reference, data_range=None, axes="THWC") -> float:
+def us_gcnr(estimate, reference, data_range=None, axes="THWC", regions=None) -> float:
     """Mean over frames of gCNR(cavity, myocardium) of the estimate's dB image."""
-    est, _, rs = _frames(estimate, reference, axes)
+    est, _, rs = _frames(estimate, reference, axes, regions)
     return float(np.mean([gcnr(f[r["cavity"]], f[r["myocardium"]]) for f, r in zip(est, rs, strict=True)]))
 
 
-def us_cnr(estimate, reference, data_range=None, axes="THWC") -> float:
-    est, _, rs = _frames(estimate, reference, axes)
+def us_cnr(estimate, reference, data_range=None, axes="THWC", regions=None) -> float:
+    est, _, rs = _frames(estimate, reference, axes, regions)
     return float(np.mean([cnr(f[r["myocardium"]], f[r["cavity"]]) for f, r in zip(est, rs, strict=True)]))
 
 
-def us_ks_myocardium(estimate, reference, data_range=None, axes="THWC") -> float:
+def us_ks_myocardium(estimate, reference, data_range=None, axes="THWC", regions=None) -> float:
     """Mean over frames of the myocardium's KS statistic against the reference (lower: tissue kept)."""
-    est, ref, rs = _frames(estimate, reference, axes)
+    est, ref, rs = _frames(estimate, reference, axes, regions)
     return float(np.mean([ks(e[r["myocardium"]], f[r["myocardium"]]) for e, f, r in zip(est, ref, rs, strict=True)]))
 
 
-def us_psnr_db(estimate, reference, data_range=None, axes="THWC") -> float:
-    est, ref, _ = _frames(estimate, reference, axes)
+def us_psnr_db(estimate, reference, data_range=None, axes="THWC", regions=None) -> float:
+    est, ref, _ = _frames(estimate, reference, axes, regions)
     return psnr_db(est, ref, float(np.ptp(ref)) if np.ptp(ref) > 0 else DYNAMIC_RANGE)

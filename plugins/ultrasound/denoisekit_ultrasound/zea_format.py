@@ -8,7 +8,8 @@
 - ``regions/<name>`` boolean (z, x) masks, or (frames, z, x) one per frame (``cavity``, ``myocardium``, ...),
   else those of ``<stem>.regions.npz`` beside the file.
 
-The sample is the beamformed array as stored, axes ``THWC``; ``meta`` keeps the scan, raw data and regions.
+The sample is the beamformed array as stored, axes ``THWC``; ``meta`` keeps the scan and raw data,
+``regions`` the masks.
 """
 
 from __future__ import annotations
@@ -55,12 +56,8 @@ def read_zea(path: Path) -> Sample:
     for name, mask in found.items():
         if mask.shape not in (data.shape[1:3], data.shape[:3]):
             raise InputError(path, f"region {name!r} is {mask.shape}, the frames are {data.shape[1:3]}")
-    meta = {"scan": scan, "regions": found, "raw_data": raw}
-    if found:
-        from denoisekit_ultrasound.metrics import remember_regions
-
-        remember_regions(data, found)
-    return Sample(array=data, axes="THWC", format="zea", meta=meta, path=path,
+    meta = {"scan": scan, "raw_data": raw}
+    return Sample(array=data, axes="THWC", format="zea", meta=meta, path=path, regions=found or None,
                   rate=float(scan["frame_rate"]) if "frame_rate" in scan else None)
 
 
@@ -85,7 +82,7 @@ def write_zea(sample: Sample, path: Path) -> None:
             f.create_dataset("data/raw_data", data=raw)
         for key, value in scan.items():
             f.create_dataset(f"scan/{key}", data=value)
-        for name, mask in (sample.meta.get("regions") or {}).items():
+        for name, mask in (sample.regions or {}).items():
             f.create_dataset(f"regions/{name}", data=np.asarray(mask, dtype=bool))
         if sample.description:
             f.attrs["description"] = sample.description
@@ -130,4 +127,4 @@ def example_zea() -> Sample:
             "sound_speed": np.float64(1540.0)}
     regions = {"cavity": disc, "myocardium": ~disc}
     raw = rng.standard_normal((2, 1, 16, 8, 1)).astype(np.float32)
-    return Sample(array=data, axes="THWC", format="zea", meta={"scan": scan, "regions": regions, "raw_data": raw})
+    return Sample(array=data, axes="THWC", format="zea", meta={"scan": scan, "raw_data": raw}, regions=regions)

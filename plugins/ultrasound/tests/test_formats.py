@@ -25,7 +25,7 @@ def test_zea_round_trip_keeps_data_scan_raw_and_regions(tmp_path):
     r = read_zea(tmp_path / "a.hdf5")
     assert r.axes == "THWC" and np.array_equal(r.array, s.array)
     assert np.array_equal(r.meta["raw_data"], s.meta["raw_data"])
-    assert np.array_equal(r.meta["regions"]["cavity"], s.meta["regions"]["cavity"])
+    assert np.array_equal(r.regions["cavity"], s.regions["cavity"])
     assert float(r.meta["scan"]["center_frequency"]) == 2.72e6
     assert len(preview_zea(r)) == 3
 
@@ -33,8 +33,8 @@ def test_zea_round_trip_keeps_data_scan_raw_and_regions(tmp_path):
 def test_zea_regions_beside_the_file(tmp_path):
     s = example_zea()
     write_zea(type(s)(array=s.array, axes=s.axes, format="zea", meta={"scan": s.meta["scan"]}), tmp_path / "b.hdf5")
-    np.savez(tmp_path / "b.regions.npz", cavity=s.meta["regions"]["cavity"])
-    assert np.array_equal(read_zea(tmp_path / "b.hdf5").meta["regions"]["cavity"], s.meta["regions"]["cavity"])
+    np.savez(tmp_path / "b.regions.npz", cavity=s.regions["cavity"])
+    assert np.array_equal(read_zea(tmp_path / "b.hdf5").regions["cavity"], s.regions["cavity"])
 
 
 @pytest.mark.parametrize("name", sorted(REAL))
