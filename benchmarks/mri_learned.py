@@ -5,11 +5,11 @@ tune), zero-padded to 256 x 256, each given a smooth random phase, 8 simulated c
 (:func:`denoisekit_mri.simulate.coil_maps`, rotated per slice) and 30 dB complex k-space noise, in fastMRI
 layout; references are the RSS of the fully sampled noisy k-space; PSNR / SSIM / NMSE with the fastMRI
 conventions (whole image, data range = the reference volume's max). Coil maps are ESPIRiT estimates from
-the undersampled data (A's :func:`denoisekit_mri.espirit.estimate_maps`) for every method.
+the undersampled data (:func:`denoisekit_mri.espirit.estimate_maps`), with each pipeline's ESPIRiT defaults.
 
 Parts (side by side in one run, times in seconds per slice on this machine):
 
-- ``zs-ssl``: mri/zs-ssl with its defaults against L1-wavelet CS (mri/cs-wavelet's defaults) and CG-SENSE, at
+- ``zs-ssl``: mri/zs-ssl with its defaults against mri/cs-wavelet and mri/sense with theirs, at
   4x equispaced with 8 % centre lines and 8x random with 4 % centre lines.
 - ``noise2recon``: the network trained with Noise2Recon against the same network trained supervised only
   (``--n2r`` and ``--supervised`` weights, benchmarks/mri_learned_train.py), CS beside them, at the training
@@ -83,16 +83,26 @@ def scores(images: list[np.ndarray], references: np.ndarray) -> dict[str, float]
             "nmse": round(mri_nmse(est, references), 5)}
 
 
-def baselines(y: torch.Tensor, maps: torch.Tensor, mask: torch.Tensor) -> dict[str, tuple[np.ndarray, float]]:
-    """CS (mri/cs-wavelet's defaults: lam 0.01, 100 FISTA iterations, db4, 4 levels) and CG-SENSE (10 iterations)."""
-    op = MultiCoilCartesian(maps[None], mask[None])
+def baselines(y: torch.Tensor, mask: torch.Tensor) -> dict[str, tuple[np.ndarray, float]]:
+    """mri/cs-wavelet and mri/sense with their pipelines' defaults (options read from their records: ESPIRiT
+    maps, FISTA / CG iterations, lam, Tikhonov, wavelet), each timed with its own ESPIRiT step."""
+    from denoisekit_mri.reconstruction_records import CS_OPTIONS, SENSE_OPTIONS
+
+    cs = {o.name: o.default for o in CS_OPTIONS}
+    cg = {o.name: o.default for o in SENSE_OPTIONS}
     out = {}
-    start = time.perf_counter()
-    lipschitz = float(torch.sum(maps.abs() ** 2, dim=0).amax().clamp_min(1e-12))
-    out["cs-wavelet"] = (cs_wavelet(op, y[None], 0.01, 100, 4, 4, lipschitz)[0].abs().numpy(),
-                         time.perf_counter() - start)
-    start = time.perf_counter()
-    out["sense"] = (sense(op, y[None], 10, 0.0)[0].abs().numpy(), time.perf_counter() - start)
+    for method, config in (("cs-wavelet", cs), ("sense", cg)):
+        start = time.perf_counter()
+        maps = estimate_maps(y[None], mask[None], calibration=config["calibration"], kernel=config["kernel"],
+                             threshold=config["threshold"], crop=config["crop"])[0]
+        op = MultiCoilCartesian(maps[None], mask[None])
+        if method == "cs-wavelet":
+            lipschitz = float(torch.sum(maps.abs() ** 2, dim=0).amax().clamp_min(1e-12))
+            image = cs_wavelet(op, y[None], config["lam"], config["iterations"], config["levels"], config["moments"],
+                               lipschitz, config["tikhonov"])
+        else:
+            image = sense(op, y[None], config["iterations"], config["tikhonov"])
+        out[method] = (image[0].abs().numpy(), time.perf_counter() - start)
     return out
 
 
@@ -109,7 +119,7 @@ def run_zs_ssl(count: int) -> None:
         for i in range(count):
             y, mask = undersample(full[i], name, SEED + i)
             maps = estimate_maps(y[None], mask[None])[0]
-            for method, (image, t) in baselines(y, maps, mask).items():
+            for method, (image, t) in baselines(y, mask).items():
                 images.setdefault(method, []).append(image)
                 seconds.setdefault(method, []).append(t)
             start = time.perf_counter()
@@ -148,7 +158,7 @@ def run_noise2recon(count: int, n2r: str, supervised: str) -> None:
                 with torch.no_grad():
                     images.setdefault(method, []).append(net(y[None], op)[0].abs().numpy())
                 seconds.setdefault(method, []).append(time.perf_counter() - start)
-            image, t = baselines(y, maps, mask)["cs-wavelet"]
+            image, t = baselines(y, mask)["cs-wavelet"]
             images.setdefault("cs-wavelet", []).append(image)
             seconds.setdefault("cs-wavelet", []).append(t)
         for method in images:
