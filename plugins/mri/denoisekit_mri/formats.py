@@ -15,6 +15,7 @@ written back in its own order.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,10 @@ def preview_nifti(sample: Sample) -> list[ImagePanel]:
     if np.iscomplexobj(middle):
         panels.append(ImagePanel("phase", np.angle(middle), window=(-np.pi, np.pi), cmap="twilight", compare=False))
     return panels
+
+
+def image_sample(sample: Sample, image: np.ndarray, recon_size: tuple[int, int] | None, description: str) -> Sample:
+    """The magnitude reconstruction (N, H, W) as a fastMRI ``reconstruction`` sample, cropped to ``recon_size``."""
+    array = np.ascontiguousarray(center_crop(image, recon_size), dtype=np.float32)
+    meta = {"content": "image", "key": "reconstruction", "attrs": dict(sample.meta.get("attrs", {}))}
+    return replace(sample, array=array, axes="DHW", meta=meta, description=description)

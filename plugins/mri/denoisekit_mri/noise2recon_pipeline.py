@@ -15,8 +15,8 @@ from denoisekit.api import InputError, PipelineResult, RunContext, Sample, UserE
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
+from denoisekit_mri.formats import image_sample
 from denoisekit_mri.unrolled import Unrolled
-from denoisekit_mri.zs_ssl_pipeline import image_sample
 
 NAME = "mri/noise2recon"
 SHIPPED = Path(__file__).with_name("weights") / "noise2recon.pt"

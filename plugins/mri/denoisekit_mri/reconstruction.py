@@ -19,7 +19,6 @@ Single-coil input is reconstructed with one coil map of ones (C = 1), which the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -40,13 +39,12 @@ from denoisekit_mri.acquisition import Acquisition, read_acquisition, rss
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.fft import ifft2c
-from denoisekit_mri.formats import center_crop
+from denoisekit_mri.formats import image_sample
 
 
 def _output(sample: Sample, acq: Acquisition, image: torch.Tensor, description: str,
             notes: dict[str, Any]) -> PipelineResult:
-    array = center_crop(image.detach().cpu().numpy().astype(np.float32), acq.recon_size)
-    out = replace(sample, array=np.ascontiguousarray(array), axes="DHW", description=description)
+    out = image_sample(sample, image.detach().cpu().numpy(), acq.recon_size, description)
     return PipelineResult(out, notes={**acq.notes(), **notes})
 
 

@@ -5,7 +5,6 @@ the magnitude image (fastMRI ``reconstruction``, cropped to the header's reconst
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ import torch
 from denoisekit.api import InputError, PipelineResult, RunContext, Sample, for_each_slice
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.espirit import estimate_maps
-from denoisekit_mri.formats import center_crop
+from denoisekit_mri.formats import image_sample
 from denoisekit_mri.zs_ssl import ZsSslSettings, fit_zs_ssl
 
 NAME = "mri/zs-ssl"
@@ -23,13 +22,6 @@ NAME = "mri/zs-ssl"
 def settings_of(config: Mapping[str, Any]) -> ZsSslSettings:
     """The fit's settings from the pipeline's options (same names)."""
     return ZsSslSettings(**{k: config[k] for k in ZsSslSettings.__dataclass_fields__})
-
-
-def image_sample(sample: Sample, image: np.ndarray, recon_size: tuple[int, int] | None, description: str) -> Sample:
-    """The magnitude reconstruction (N, H, W) as a fastMRI ``reconstruction`` sample, cropped to ``recon_size``."""
-    array = np.ascontiguousarray(center_crop(image, recon_size), dtype=np.float32)
-    meta = {"content": "image", "key": "reconstruction", "attrs": dict(sample.meta.get("attrs", {}))}
-    return replace(sample, array=array, axes="DHW", meta=meta, description=description)
 
 
 class ZsSslPipeline:
