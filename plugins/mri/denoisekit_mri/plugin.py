@@ -1,7 +1,9 @@
 """The mri plugin, the module its entry point names: one ``@hookimpl`` function per hook, each returning the
 records of the modules named after what they hold: ``domain_records`` (the domain, the fastMRI and NIfTI
 formats, the fastMRI metrics, the mri-sample dataset, the coil operator), ``reconstruction_records``
-(mri/zero-filled, mri/sense, mri/cs-wavelet) and ``learned_records`` (the learned pipelines).
+(mri/zero-filled, mri/sense, mri/cs-wavelet), ``learned_records`` (mri/zs-ssl, mri/noise2recon),
+``cddpm_records`` (mri/cddpm-dc), ``posterior_records`` (mri/diffusion-posterior) and ``volume_records``
+(mri/disgan).
 
 Those modules import only ``denoisekit.api``; heavy imports happen in the records' factories.
 """
@@ -17,7 +19,14 @@ from denoisekit.api import (
     PipelineRecord,
     hookimpl,
 )
-from denoisekit_mri import domain_records, learned_records, reconstruction_records
+from denoisekit_mri import (
+    cddpm_records,
+    domain_records,
+    learned_records,
+    posterior_records,
+    reconstruction_records,
+    volume_records,
+)
 
 
 @hookimpl
@@ -47,4 +56,10 @@ def register_operators() -> list[OperatorRecord]:
 
 @hookimpl
 def register_pipelines() -> list[PipelineRecord]:
-    return [*reconstruction_records.PIPELINES, *learned_records.PIPELINES]
+    return [
+        *reconstruction_records.PIPELINES,
+        *learned_records.PIPELINES,
+        *cddpm_records.PIPELINES,
+        *posterior_records.PIPELINES,
+        *volume_records.PIPELINES,
+    ]

@@ -1,5 +1,6 @@
 """The ultrasound plugin, the module its entry point names: one ``@hookimpl`` function per hook, each returning
-the records of ``domain_records`` (the domain, formats, metrics, data sets) and ``pipeline_records``.
+the records of ``domain_records`` (the domain, formats, metrics, data sets), ``pipeline_records`` (the frame
+pipelines) and ``sequence_records`` (the sequence pipelines).
 
 Those modules import only ``denoisekit.api``; heavy imports happen in the records' factories.
 """
@@ -7,7 +8,7 @@ Those modules import only ``denoisekit.api``; heavy imports happen in the record
 from __future__ import annotations
 
 from denoisekit.api import DatasetRecord, DomainRecord, FormatRecord, MetricRecord, PipelineRecord, hookimpl
-from denoisekit_ultrasound import domain_records, pipeline_records
+from denoisekit_ultrasound import domain_records, pipeline_records, sequence_records
 
 
 @hookimpl
@@ -32,4 +33,4 @@ def register_datasets() -> list[DatasetRecord]:
 
 @hookimpl
 def register_pipelines() -> list[PipelineRecord]:
-    return list(pipeline_records.PIPELINES)
+    return [*pipeline_records.PIPELINES, *sequence_records.PIPELINES]
