@@ -23,6 +23,12 @@ FORMATS = [
     FormatRecord(name="mri-nifti", summary="NIfTI image or volume, magnitude or complex, read slices first (nibabel)",
                  suffixes=(".nii", ".nii.gz"), read=lazy(f"{_FMT}:read_nifti"), write=lazy(f"{_FMT}:write_nifti"),
                  example=lazy(f"{_FMT}:example_nifti"), preview=lazy(f"{_FMT}:preview_nifti")),
+    FormatRecord(name="ismrmrd", summary="ISMRMRD HDF5 raw data, 2-D Cartesian (needs the ismrmrd package); .h5 "
+                                         "ISMRMRD files are also read through the fastmri format",
+                 suffixes=(".mrd", ".ismrmrd.h5"), read=lazy("denoisekit_mri.ismrmrd_format:read_ismrmrd"),
+                 write=lazy("denoisekit_mri.ismrmrd_format:write_ismrmrd"),
+                 example=lazy("denoisekit_mri.ismrmrd_format:example_ismrmrd"),
+                 preview=lazy(f"{_FMT}:preview_fastmri")),
 ]
 
 METRICS = [

@@ -81,6 +81,10 @@ def read_fastmri(path: Path) -> Sample:
         raise InputError(path, f"not a readable HDF5 file ({reason(e)})") from None
     with h5:
         attrs = _attrs(h5)
+        if "kspace" not in h5 and "dataset" in h5:  # ISMRMRD raw data in a .h5 file
+            from denoisekit_mri.ismrmrd_format import read_ismrmrd
+
+            return read_ismrmrd(path)
         if "kspace" not in h5:
             image_key = next((k for k in IMAGE_KEYS if k in h5), None)
             if image_key is None:
