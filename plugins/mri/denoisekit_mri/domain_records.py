@@ -23,6 +23,11 @@ FORMATS = [
     FormatRecord(name="mri-nifti", summary="NIfTI image or volume, magnitude or complex, read slices first (nibabel)",
                  suffixes=(".nii", ".nii.gz"), read=lazy(f"{_FMT}:read_nifti"), write=lazy(f"{_FMT}:write_nifti"),
                  example=lazy(f"{_FMT}:example_nifti"), preview=lazy(f"{_FMT}:preview_nifti")),
+    FormatRecord(name="mri-dicom-series", summary="A folder of one MR DICOM series (or one multi-frame file) as a "
+                                                  "magnitude volume with its affine; written as a new 16-bit series",
+                 suffixes=(), directory=True, exact=False, read=lazy("denoisekit_mri.volume_format:read_mr_series"),
+                 write=lazy("denoisekit_mri.volume_format:write_mr_series"),
+                 example=lazy("denoisekit_mri.volume_format:example_mr_series")),
     FormatRecord(name="ismrmrd", summary="ISMRMRD HDF5 raw data, 2-D Cartesian (needs the ismrmrd package); .h5 "
                                          "ISMRMRD files are also read through the fastmri format",
                  suffixes=(".mrd", ".ismrmrd.h5"), read=lazy("denoisekit_mri.ismrmrd_format:read_ismrmrd"),

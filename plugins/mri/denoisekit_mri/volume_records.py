@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from denoisekit.api import Option, PipelineRecord, TrainingRecord, lazy, option_presets
 
-VOLUME_FORMATS = ("mri-nifti",)
+VOLUME_FORMATS = ("mri-nifti", "mri-dicom-series")
 MRI_METRICS = ("mri_psnr", "mri_ssim", "mri_nmse")
 
 DEGRADATION_OPTIONS = (
