@@ -84,3 +84,27 @@ def build_clutter_set(root: Path, seeds=CLUTTER_SEEDS, grid: dict | None = None)
             tmp.replace(folder / part / name)
     write_manifest(folder, {"parameters": info})
     return folder
+
+
+class ClutterSet:
+    """Map-style dataset over a ``hazy/`` + ``clean/`` sequence folder: item i is ``{"x": clean, "y": hazy}``,
+    float32 (frames, z, x, 2) IQ arrays."""
+
+    def __init__(self, folder: Path):
+        from denoisekit.api import InputError
+
+        folder = Path(folder)
+        if not (folder / "hazy").is_dir() or not (folder / "clean").is_dir():
+            raise InputError(folder, "not a sequence folder with hazy/ and clean/ (denoisekit data build "
+                                     "us-clutter-seq)")
+        self.names = sorted(p.name for p in (folder / "hazy").glob("*.hdf5"))
+        self.folder = folder
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> dict[str, np.ndarray]:
+        from denoisekit_ultrasound.zea_format import read_zea
+
+        n = self.names[i]
+        return {"x": read_zea(self.folder / "clean" / n).array, "y": read_zea(self.folder / "hazy" / n).array}

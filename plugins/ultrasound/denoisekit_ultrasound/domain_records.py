@@ -44,4 +44,8 @@ DATASETS = [
     DatasetRecord(name="us-cardiac-sim", domain="ultrasound", build=lazy(f"{_DATA}:build_training_set"),
                   open=lazy(f"{_DATA}:SimulatedSet"),
                   summary="160 simulated cardiac phantoms (PyMUST): tissue, haze and hazy IQ frames, zea HDF5"),
+    DatasetRecord(name="us-clutter-seq", domain="ultrasound",
+                  build=lazy("denoisekit_ultrasound.clutter_data:build_clutter_set"),
+                  open=lazy("denoisekit_ultrasound.clutter_data:ClutterSet"),
+                  summary="40 simulated 7-frame cardiac sequences (PyMUST): cluttered and clean IQ, zea HDF5"),
 ]
