@@ -11,6 +11,12 @@ maps ``S`` estimated from each slice's own calibration region:
 - ``sampler=dps``: diffusion posterior sampling (Chung et al., ICLR 2023, Alg. 1), the gradient of
   ``||y - A x0_hat(x_t)||`` through the network at every step (the core's :class:`DPS`).
 
+With ``t_start < 1`` the reverse process is shortened as in Come-Closer-Diffuse-Faster (Chung, Sim, Ye, CVPR
+2022; the core's :class:`CCDF`): it starts from a CG-SENSE image (10 iterations, Tikhonov 0.01) diffused to the
+time ``t_start`` of the way back, and runs only that last part with the chosen sampler; ``t_start = 1`` starts
+from pure noise at ``sigma_max``. With a small prior trained on few images, the short process from SENSE is what
+works (benchmarks/mri_posterior_tune.py).
+
 DDRM (Kawar et al. 2022) is not offered: it needs ``A = U diag(s) V^H`` in closed form, which the SENSE
 operator with estimated maps does not have (and the core's DDRM refuses complex images).
 
@@ -93,16 +99,20 @@ def make_sampler(config: Mapping[str, Any], sigma_y: float, ctx: RunContext) -> 
 def reconstruct(prior: ComplexPrior, op: MultiCoilCartesian, y: torch.Tensor, config: Mapping[str, Any],
                 ctx: RunContext, generator: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
     """The posterior sample (1, H, W) complex for one slice's k-space ``y`` (1, C, H, W), in the data's scale."""
-    scale = float(sense(op, y, 10, 0.01).abs().max())
+    init = sense(op, y, 10, 0.01)
+    scale = float(init.abs().max())
     if not scale > 0:
         raise InputError("input", "the k-space of a slice is zero")
-    y = y / scale
+    y, init = y / scale, init / scale
     sigma_y = kspace_noise(y, op.mask)
     op.cg_iterations, op.cg_tol = int(config["cg_iterations"]), 1e-6
     sampler = make_sampler(config, sigma_y, ctx)
     schedule = ctx.schedule("edm", sigma_min=SIGMA_MIN, sigma_max=float(config["sigma_max"]))
-    shape = (1, *y.shape[-2:], 2)
-    x_t = torch.view_as_complex(config["sigma_max"] * torch.randn(shape, generator=generator, device=y.device))
+    if config["t_start"] < 1:  # CCDF: from the SENSE image diffused to an intermediate time
+        sampler, x_t = ctx.sampler("ccdf", base=sampler, t_start=config["t_start"]), init
+    else:
+        shape = (1, *y.shape[-2:], 2)
+        x_t = torch.view_as_complex(config["sigma_max"] * torch.randn(shape, generator=generator, device=y.device))
     x = sampler.sample(prior, schedule, x_t, y=y, op=op, steps=int(config["iterations"]), generator=generator)
     return x.detach() * scale, {"scale": scale, "sigma_y": sigma_y * scale}
 

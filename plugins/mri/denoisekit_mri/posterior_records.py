@@ -46,8 +46,11 @@ POSTERIOR_OPTIONS = (
            help="dps: step size of the likelihood gradient of ||y - A x0_hat|| (the authors' normalised step)"),
     Option(name="cg_iterations", default=10, minimum=1, maximum=500,
            help="dc: conjugate-gradient steps of each data-consistency solve"),
+    Option(name="t_start", default=0.2, minimum=0.01, maximum=1.0,
+           help="CCDF (Chung et al. 2022): run the last t_start of the reverse process from the SENSE image "
+                "diffused to that time (1: the whole process, from noise at sigma_max)"),
     Option(name="sigma_max", default=10.0, minimum=0.01, maximum=1000.0,
-           help="the noise level the sampling starts from (images are scaled to a maximum of 1)"),
+           help="the largest noise level of the schedule (images are scaled to a maximum of 1)"),
     *ESPIRIT_OPTIONS,
 )
 

@@ -74,23 +74,25 @@ def _tiny_slice() -> tuple[MultiCoilCartesian, torch.Tensor]:
     return op, op.A(torch.from_numpy(image.astype(np.complex64))[None])
 
 
-def _residual(sampler: str, zeta: float = 1.0) -> float:
+def _residual(sampler: str, zeta: float = 1.0, t_start: float = 1.0) -> float:
     """||A x - y|| / ||y|| of a 4-step reconstruction of the tiny slice with an untrained width-4 prior."""
     op, y = _tiny_slice()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         prior = ComplexPrior(width=4).eval().requires_grad_(False)
     config = {"sampler": sampler, "iterations": 4, "eta": 0.0, "lam": 1.0, "zeta": zeta, "cg_iterations": 50,
-              "sigma_max": 10.0}
+              "sigma_max": 10.0, "t_start": t_start}
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
     x, found = reconstruct(prior, op, y, config, ctx, torch.Generator().manual_seed(0))
     assert found["sigma_y"] == 0.0  # noiseless: dc projects (mode "project")
     return float(torch.linalg.vector_norm(op.A(x) - y) / torch.linalg.vector_norm(y))
 
 
-def test_dc_reconstruction_reproduces_the_acquired_samples():
-    """Noiseless data: dc projects onto A x = y at every step and at the end, whatever the prior (float32 CG)."""
-    assert _residual("dc") < 5e-3
+@pytest.mark.parametrize("t_start", [1.0, 0.3])
+def test_dc_reconstruction_reproduces_the_acquired_samples(t_start):
+    """Noiseless data: dc projects onto A x = y at every step and at the end, whatever the prior (float32 CG),
+    from noise (t_start = 1) or from the diffused SENSE image (CCDF)."""
+    assert _residual("dc", t_start=t_start) < 5e-3
 
 
 def test_dps_guidance_pulls_towards_the_data():
