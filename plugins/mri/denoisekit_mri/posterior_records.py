@@ -16,7 +16,7 @@ METRICS = ("mri_psnr", "mri_ssim", "mri_nmse")
 POSTERIOR_TRAINING = TrainingRecord(
     fit=lazy("denoisekit_mri.posterior_train:fit"),
     options=(
-        option_presets.iterations(2400),
+        option_presets.iterations(2000),
         option_presets.lr(1e-3, detail="Adam, cosine-annealed to 1/100 of it"),
         option_presets.batch(16, 256, of="crops per optimiser step"),
         Option(name="crop", default=64, minimum=8, maximum=1024,
