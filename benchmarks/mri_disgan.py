@@ -15,6 +15,7 @@ PSNR (data range = the reference block's maximum) and SSIM (per slice, 7x7; fast
 the 1 mm block, and seconds per volume, on one CPU thread.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_disgan.py --json /tmp/mri_disgan.json
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_disgan.py --axes slice --sigmas 0 0.02 0.05   # x2 along z only
 """
 
 from __future__ import annotations
@@ -28,10 +29,9 @@ import numpy as np
 import torch
 from denoisekit_mri.disgan_pipeline import load_generator, super_resolve
 from denoisekit_mri.metrics import mri_psnr, mri_ssim
-from denoisekit_mri.volume_kspace import sinc_upsample, tricubic_upsample, truncate
+from denoisekit_mri.volume_kspace import AXES, factors_for, sinc_upsample, tricubic_upsample, truncate
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "plugins" / "mri" / "denoisekit_mri" / "weights"
-FACTORS = (2, 2, 2)
 # block corners (MNI voxel indices, (x, y, z) of the 197 x 233 x 189 template): deep grey matter and
 # ventricles; parietal cortex; temporal lobe and cerebellum
 CORNERS = ((66, 90, 60), (60, 60, 110), (40, 110, 30))
@@ -61,16 +61,18 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=48)
     parser.add_argument("--sigmas", type=float, nargs="+", default=(0.0, 0.02, 0.05, 0.1))
     parser.add_argument("--tile", type=int, default=64)
+    parser.add_argument("--axes", choices=AXES, default="all", help="x2 on every axis, or on the slice axis (D) only")
     parser.add_argument("--weights", type=Path, default=WEIGHTS, help="folder of disgan.pt and disgan_l1.pt")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    factors = factors_for(2, args.axes)
     nets = {name: load_generator(str(args.weights / f"{name}.pt"))[0].eval() for name in ("disgan", "disgan_l1")}
     methods = {
-        "tricubic": lambda v: tricubic_upsample(v, FACTORS),
-        "sinc": lambda v: sinc_upsample(torch.from_numpy(v), FACTORS).numpy(),
-        "disgan": lambda v: super_resolve(nets["disgan"], v, FACTORS, args.tile),
-        "l1-only": lambda v: super_resolve(nets["disgan_l1"], v, FACTORS, args.tile),
+        "tricubic": lambda v: tricubic_upsample(v, factors),
+        "sinc": lambda v: sinc_upsample(torch.from_numpy(v), factors).numpy(),
+        "disgan": lambda v: super_resolve(nets["disgan"], v, factors, args.tile),
+        "l1-only": lambda v: super_resolve(nets["disgan_l1"], v, factors, args.tile),
     }
     blocks = held_out_blocks(args.size)
     rng = np.random.default_rng(0)
@@ -78,7 +80,7 @@ def main() -> None:
     for sigma in args.sigmas:
         scores: dict[str, list[tuple[float, float, float]]] = {name: [] for name in methods}
         for reference in blocks:
-            low = truncate(torch.from_numpy(reference), FACTORS).numpy()
+            low = truncate(torch.from_numpy(reference), factors).numpy()
             low = rician(low, sigma, rng) if sigma > 0 else low
             for name, method in methods.items():
                 start = time.perf_counter()
@@ -109,8 +111,8 @@ def main() -> None:
     for row in denoising:
         print(f"| {row['sigma']} | {row['noisy']:.2f} | {row['disgan']:.2f} | {row['l1-only']:.2f} |")
     if args.json:
-        args.json.write_text(json.dumps({"size": args.size, "blocks": len(blocks), "corners": CORNERS,
-                                         "rows": rows, "denoising": denoising}, indent=1))
+        args.json.write_text(json.dumps({"size": args.size, "axes": args.axes, "blocks": len(blocks),
+                                         "corners": CORNERS, "rows": rows, "denoising": denoising}, indent=1))
 
 
 if __name__ == "__main__":
