@@ -29,6 +29,8 @@ POSTERIOR_TRAINING = TrainingRecord(
     test_config={"iterations": 3, "batch": 2, "crop": 16, "width": 4},
 )
 
+# defaults: the best measured on the mri-sample tuning slices (benchmarks/mri_posterior_tune.py,
+# docs/domains/mri-posterior.md)
 POSTERIOR_OPTIONS = (
     Option(name="weights", default="",
            help="'' = the small shipped prior; else a weights.pt written by 'denoisekit train "
@@ -37,16 +39,16 @@ POSTERIOR_OPTIONS = (
            help="dc: DDIM + a proximal data-consistency step each step (DiffPIR), solved by CG on the normal "
                 "equations; dps: diffusion posterior sampling (Chung et al. 2023). DDRM is not offered: it needs "
                 "the operator's SVD, which multi-coil SENSE with estimated maps does not have in closed form"),
-    option_presets.iterations(50, 1000, detail="diffusion steps (network evaluations)"),
+    option_presets.iterations(10, 1000, detail="diffusion steps (network evaluations)"),
     Option(name="eta", default=0.0, minimum=0.0, maximum=1.0, help="DDIM stochasticity (1: ancestral DDPM steps)"),
-    Option(name="lam", default=1.0, minimum=1e-6, maximum=1e6,
+    Option(name="lam", default=5.0, minimum=1e-6, maximum=1e6,
            help="dc: DiffPIR's lambda, data weight rho_t = lam sigma_y^2 / sigma_t^2 (sigma_y estimated from the "
                 "k-space corners)"),
     Option(name="zeta", default=1.0, minimum=0.0, maximum=100.0,
            help="dps: step size of the likelihood gradient of ||y - A x0_hat|| (the authors' normalised step)"),
     Option(name="cg_iterations", default=10, minimum=1, maximum=500,
            help="dc: conjugate-gradient steps of each data-consistency solve"),
-    Option(name="t_start", default=0.2, minimum=0.01, maximum=1.0,
+    Option(name="t_start", default=0.1, minimum=0.01, maximum=1.0,
            help="CCDF (Chung et al. 2022): run the last t_start of the reverse process from the SENSE image "
                 "diffused to that time (1: the whole process, from noise at sigma_max)"),
     Option(name="sigma_max", default=10.0, minimum=0.01, maximum=1000.0,
