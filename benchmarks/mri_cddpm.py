@@ -105,10 +105,15 @@ def tune(slices: list[int], grid: list[str], weights: str) -> None:
     masks = {"4x equispaced": (equispaced_lines, 4, 0.08), "8x random": (random_lines, 8, 0.04)}
     for name, spec in masks.items():
         y, mask, _ = undersample(full, spec, SEED)
+        seen = set()
         for values in itertools.product(*(v for _, v in axes)):
             config = {**DEFAULTS, **{k: type(DEFAULTS[k])(v) for (k, _), v in zip(axes, values, strict=True)}}
-            if config["dc"] == "hard" and config["dc_weight"] != DEFAULTS["dc_weight"]:
-                continue  # the weight matters only for soft DC
+            if config["dc"] == "hard":
+                config["dc_weight"] = DEFAULTS["dc_weight"]  # the weight matters only for soft DC
+            key = tuple(config[k] for k, _ in axes)
+            if key in seen:
+                continue
+            seen.add(key)
             image, seconds = cddpm(net, y, mask, config)
             emit(part="tune", mask=name, slices=slices, **{k: config[k] for k, _ in axes},
                  **scores(image, reference), seconds_per_slice=round(seconds, 1))

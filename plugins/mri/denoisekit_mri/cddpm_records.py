@@ -41,14 +41,14 @@ CDDPM_TRAINING = TrainingRecord(
 
 # defaults: steps and dc_weight measured on the mri-sample tuning slices (benchmarks/mri_cddpm.py --tune)
 CDDPM_OPTIONS = (
-    Option(name="steps", default=20, minimum=1, maximum=1000, help="DDIM reverse steps (a network call each)"),
+    Option(name="steps", default=10, minimum=1, maximum=1000, help="DDIM reverse steps (a network call each)"),
     Option(name="dc", default="hard", choices=("hard", "soft"),
            help="data consistency on the predicted x0 in every step: hard = projection onto the measurements "
                 "(CG on the normal equations), soft = argmin ||x - x0||^2 + dc_weight ||Ax - y||^2"),
     Option(name="dc_weight", default=10.0, minimum=0.0, maximum=1e6, help="lambda of the soft data consistency"),
-    Option(name="clip", default=3.0, minimum=0.0, maximum=1e6,
+    Option(name="clip", default=1.0, minimum=0.0, maximum=1e6,
            help="bound on |x0_hat| before each DC, in units of the zero-filled image's 99th percentile (0: off)"),
-    Option(name="cg_iterations", default=10, minimum=1, maximum=200, help="CG steps of each data-consistency solve"),
+    Option(name="cg_iterations", default=5, minimum=1, maximum=200, help="CG steps of each data-consistency solve"),
     Option(name="weights", default="",
            help="'' = the small shipped weights; else a weights.pt written by 'denoisekit train mri/cddpm-dc', "
                 "loaded with weights_only"),
