@@ -144,6 +144,10 @@ def files(tmp_path_factory):
         h5.create_dataset("reconstruction_rss", data=np.sqrt(np.sum(np.abs(
             np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(full, axes=(-2, -1)), norm="ortho"), axes=(-2, -1))) ** 2,
             axis=1)).astype(np.float32))
+    with h5py.File(root / "single.h5", "w") as h5:  # single-coil (slices, H, W)
+        h5.create_dataset("kspace", data=(np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(images[0]), norm="ortho"))
+                                          * mask)[None].astype(np.complex64))
+        h5.create_dataset("mask", data=mask)
     with h5py.File(root / "train_under.h5", "w") as h5:
         h5.create_dataset("kspace", data=full * mask)
         h5.create_dataset("mask", data=mask)
@@ -170,6 +174,11 @@ def test_train_then_run_through_the_cli(files, tmp_path, capsys):
     with h5py.File(out / "input.h5", "r") as h5:
         assert h5["reconstruction"].shape == (1, 32, 32)
     assert json.loads((out / "run.json").read_text())["notes"]["sampler"] == "dc"
+    single = tmp_path / "single"
+    code = cli(["run", "mri/diffusion-posterior", "-i", str(files / "single.h5"), "-o", str(single), "--quiet",
+                "--set", f"weights={trained / 'weights.pt'}", "--set", "iterations=2", "--set", "cg_iterations=3"])
+    assert code == 0, capsys.readouterr().err
+    assert "single_coil" in json.loads((single / "run.json").read_text())["notes"]  # one map of ones
 
 
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path, capsys):
