@@ -101,8 +101,8 @@ def reconstruct(prior: ComplexPrior, op: MultiCoilCartesian, y: torch.Tensor, co
     """The posterior sample (1, H, W) complex for one slice's k-space ``y`` (1, C, H, W), in the data's scale."""
     init = sense(op, y, 10, 0.01)
     scale = float(init.abs().max())
-    if not scale > 0:
-        raise InputError("input", "the k-space of a slice is zero")
+    if not scale > 0:  # no signal (e.g. a padding slice): nothing to reconstruct
+        return torch.zeros_like(init), {"scale": 0.0, "sigma_y": 0.0}
     y, init = y / scale, init / scale
     sigma_y = kspace_noise(y, op.mask)
     op.cg_iterations, op.cg_tol = int(config["cg_iterations"]), 1e-6

@@ -3,6 +3,7 @@
 
 - fastMRI HDF5 (or ISMRMRD) k-space, every column sampled: each slice is coil-combined with ESPIRiT maps from
   its own calibration region, ``x = sum_c conj(S_c) F^H y_c`` (the image the pipeline's operator models);
+  single-coil k-space is inverse Fourier transformed;
 - NIfTI images, complex (magnitude and phase kept) or magnitude.
 
 Each slice is scaled to a maximum magnitude of 1 (the pipeline scales its data the same way). Batches are
@@ -24,6 +25,7 @@ from denoisekit.api import FitResult, InputError, RunContext, Trainer, TrainingD
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
+from denoisekit_mri.fft import ifft2c
 from denoisekit_mri.posterior_net import ComplexPrior, edm_loss
 
 NAME = "mri/diffusion-posterior"
@@ -54,9 +56,11 @@ def read_training_images(data: TrainingData, crop: int) -> list[np.ndarray]:
             n, _, h, w = acq.kspace.shape
             if acq.mask_source == "file" or not bool((acq.mask > 0).all()):
                 raise InputError(path, f"{NAME} trains on fully sampled k-space: this file is undersampled")
-            maps = estimate_maps(acq.kspace, acq.mask)
-            op = MultiCoilCartesian(maps, torch.ones(h, w))
-            slices = op.A_adjoint(acq.kspace).numpy()
+            if acq.single_coil:
+                slices = ifft2c(acq.kspace[:, 0]).numpy()
+            else:
+                maps = estimate_maps(acq.kspace, acq.mask)
+                slices = MultiCoilCartesian(maps, torch.ones(h, w)).A_adjoint(acq.kspace).numpy()
         else:
             slices = np.asarray(sample.array)
             if slices.ndim != 3:

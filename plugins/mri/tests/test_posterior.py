@@ -100,6 +100,15 @@ def test_dps_guidance_pulls_towards_the_data():
     assert _residual("dps", zeta=10.0) < 0.5 * _residual("dps", zeta=0.0)
 
 
+def test_a_slice_without_signal_reconstructs_to_zero():
+    op, y = _tiny_slice()
+    config = {"sampler": "dc", "iterations": 2, "eta": 0.0, "lam": 1.0, "zeta": 1.0, "cg_iterations": 5,
+              "sigma_max": 10.0, "t_start": 0.5}
+    ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
+    x, _ = reconstruct(ComplexPrior(width=4).eval(), op, torch.zeros_like(y), config, ctx, torch.Generator())
+    assert x.shape == (1, 32, 32) and not x.abs().any()
+
+
 def test_training_lowers_the_denoising_loss():
     """60 steps on smooth complex blobs lower EDM's loss on a fixed held-out batch (same noise draws)."""
     rng = np.random.default_rng(0)
