@@ -17,8 +17,8 @@ Parts:
 PSNR / SSIM with fastMRI's conventions (whole image, range = the reference volume's max; references: RSS of the
 fully sampled noisy k-space); seconds per slice on one thread. Coil maps: ESPIRiT from the undersampled data.
 
-    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/mri_cddpm.py tune --slices 0 \
-        --grid steps=10,20 dc=hard,soft dc_weight=1,10
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_cddpm.py tune --slices 0 \
+        --grid steps=10,20 clip=1 cg_iterations=5 dc=hard,soft dc_weight=10
     OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/mri_cddpm.py main --slices 70 90
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_cddpm.py robustness --slices 70 90 \
         --fixed /tmp/mri-cddpm/fixed/weights.pt
