@@ -17,7 +17,7 @@ CLUTTER_OPTIONS = (
 )
 
 CLUTTER_TRAIN_OPTIONS = (
-    Option(name="iterations", default=1500, minimum=1, maximum=10_000_000, help="optimiser steps"),
+    Option(name="iterations", default=2400, minimum=1, maximum=10_000_000, help="optimiser steps"),
     Option(name="batch", default=4, minimum=1, maximum=512, help="crops per step"),
     Option(name="frames", default=7, minimum=1, maximum=256, help="frames per training crop"),
     Option(name="patch", default=48, minimum=8, maximum=1024,
