@@ -10,17 +10,15 @@
 2. ``denoisekit train mri/diffusion-posterior --data DIR/train --output OUT``: EDM's loss on random 64 x 64
    crops (flips, transposition, a random global phase), batch 16, Adam 1e-3 cosine-annealed to 1e-5 over the
    2000 planned steps, EMA 0.995, gradient clipping 1, a U-Net of width 32 (0.40 M parameters, 1.6 MB).
-   The shipped weights are the EMA at **step 1200** of that run (``export`` below): on the shared 2-core machine
-   (one thread, load 4-10 from other jobs) the steps took 1.5-2.7 s, 48 minutes for 1200, and the run was
-   stopped there to leave time for tuning and the benchmark. The per-batch loss (EDM-weighted) fell from 0.54
-   (step 17) to 0.06-0.16 over steps 1000-1200.
+   The shipped weights are the ``weights.pt`` of that run (the EMA after step 2000): on the shared 2-core machine
+   (one thread, load 4-10 from other jobs) the steps took 1-2.7 s; the run was interrupted at step 1200 (48
+   minutes), resumed with ``--resume`` (23 minutes more). The per-batch loss (EDM-weighted) fell from 0.54
+   (step 17) to 0.06-0.16 from step 1000 on.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_posterior_train.py build --root /tmp/mri-posterior
     OMP_NUM_THREADS=1 .venv/bin/denoisekit train mri/diffusion-posterior --data /tmp/mri-posterior/train \
         --output /tmp/mri-posterior/prior --set iterations=2000
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_posterior_train.py export \
-        --checkpoint /tmp/mri-posterior/prior/checkpoints/step-00001200.pt \
-        --out plugins/mri/denoisekit_mri/weights/posterior.pt
+    cp /tmp/mri-posterior/prior/weights.pt plugins/mri/denoisekit_mri/weights/posterior.pt
 
 ``export`` writes the EMA weights of one of the run's checkpoints (``step-*.pt``) as a weights file (the payload
 ``denoisekit train`` writes at the end), to use a prior before training ends.
