@@ -5,8 +5,9 @@ its power spectrum is shaped by the ramp and apodisation filters (the noise powe
 level varies across the slice with the attenuation along the rays. The model here is the usual separable
 one, n = D c: a stationary unit-variance field c with a measured power spectrum (the NPS, Hanson 1979;
 Riederer, Pelc & Chesler 1978) times a map D of the local standard deviation. Both are measured zero-shot
-on the residual r = y - f(y) of a denoiser f: D from the median absolute deviation of r in tiles (robust to
-the edges r holds), the spectrum from the periodogram of r / D (clipped), averaged over the crops.
+on the residual r = y - f(y) of a denoiser f: D from the median absolute deviation of r in tiles and the
+median over each tile's neighbours (robust to the edges r holds), the spectrum from the periodogram of
+r / D (clipped), averaged over the crops.
 
 r lacks the noise f keeps, mostly at low frequencies. FBP noise has little power there (its NPS rises
 with frequency, like the ramp filter, until the apodisation window cuts it), so on CT slices the model
@@ -27,15 +28,19 @@ from denoisekit.api import mad_std
 
 def local_std(residual: torch.Tensor, block: int = 16) -> torch.Tensor:
     """The map D: the median absolute deviation of ``residual`` (B, 1, H, W) in ``block`` x ``block``
-    tiles over 0.6745 (``denoisekit.api.mad_std``: the standard deviation for Gaussian noise), bilinearly
-    interpolated to the pixels and floored at 1e-8. A median, so that the edges the residual holds do not
-    raise the level."""
+    tiles over 0.6745 (``denoisekit.api.mad_std``: the standard deviation for Gaussian noise), then the
+    median of each tile's 3 x 3 tile neighbourhood, bilinearly interpolated to the pixels and floored at
+    1e-8. Medians, so that the edges the residual holds do not raise the level: the tile's own median still
+    rises where most of a tile lies along a bone or air edge, its neighbours' median does not (the noise
+    level of a CT slice varies slowly, with the attenuation along the rays)."""
     h, w = residual.shape[-2:]
     block = max(1, min(block, h, w))
     padded = F.pad(residual, (0, -w % block, 0, -h % block), mode="reflect")
     tiles = F.unfold(padded, block, stride=block)  # (B, block^2, tiles)
     rows, cols = padded.shape[-2] // block, padded.shape[-1] // block
     level = mad_std(tiles, dim=1).view(-1, 1, rows, cols)
+    neighbourhoods = F.unfold(F.pad(level, (1, 1, 1, 1), mode="replicate"), 3)  # (B, 9, tiles)
+    level = neighbourhoods.median(dim=1).values.view(-1, 1, rows, cols)
     level = F.interpolate(level, size=padded.shape[-2:], mode="bilinear", align_corners=False)
     return level[..., :h, :w].clamp_min(1e-8)
 
