@@ -41,7 +41,7 @@ CDDPM_TRAINING = TrainingRecord(
 
 # defaults: steps and dc_weight measured on the mri-sample tuning slices (benchmarks/mri_cddpm.py --tune)
 CDDPM_OPTIONS = (
-    Option(name="steps", default=10, minimum=1, maximum=1000, help="DDIM reverse steps (a network call each)"),
+    Option(name="steps", default=10, minimum=1, maximum=1000, help="DDIM sampler reverse steps (a network call each)"),
     Option(name="dc", default="hard", choices=("hard", "soft"),
            help="data consistency on the predicted x0 in every step: hard = projection onto the measurements "
                 "(CG on the normal equations), soft = argmin ||x - x0||^2 + dc_weight ||Ax - y||^2"),
