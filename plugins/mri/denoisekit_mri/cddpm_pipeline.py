@@ -15,13 +15,10 @@ import torch
 
 from denoisekit.api import (
     DiscreteVP,
-    InputError,
     PipelineResult,
     RunContext,
     Sample,
-    UserError,
     for_each_slice,
-    load_weights,
 )
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.cddpm_network import ConditionalEpsNet, robust_scale
@@ -29,6 +26,7 @@ from denoisekit_mri.cddpm_sampler import hard_dc, sample, soft_dc, timesteps
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.formats import image_sample
+from denoisekit_mri.weights_file import load_trained
 
 NAME = "mri/cddpm-dc"
 SHIPPED = Path(__file__).with_name("weights") / "cddpm.pt"
@@ -36,17 +34,8 @@ SHIPPED = Path(__file__).with_name("weights") / "cddpm.pt"
 
 def load_network(path: str) -> tuple[ConditionalEpsNet, Path]:
     """The network of a weights file written by ``denoisekit train mri/cddpm-dc`` ('' = the shipped one)."""
-    file = Path(path) if path else SHIPPED
-    if not path and not file.is_file():
-        raise UserError(f"{NAME}: no shipped weights in this install; train some with 'denoisekit train {NAME} "
-                        "--data DIR' and pass --set weights=DIR/weights.pt")
-    payload = load_weights(file)
-    if not isinstance(payload, dict) or "arch" not in payload or "state" not in payload:
-        raise InputError(file, f"not {NAME} weights (expected the 'arch' and 'state' written by denoisekit train)")
-    try:
-        return ConditionalEpsNet.from_payload(payload), file
-    except (RuntimeError, TypeError, KeyError) as e:
-        raise InputError(file, f"weights do not fit the network ({type(e).__name__})") from None
+    network, _, file = load_trained(NAME, path, SHIPPED, ConditionalEpsNet.from_payload)
+    return network, file
 
 
 def support(op: MultiCoilCartesian) -> torch.Tensor:

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.api import InputError, PipelineResult, RunContext, Sample, UserError, load_weights
+from denoisekit.api import InputError, PipelineResult, RunContext, Sample
 from denoisekit_mri.disgan_networks import Generator
 from denoisekit_mri.disgan_train import intensity_scale
 from denoisekit_mri.volume_kspace import factors_for, scaled_affine, sinc_upsample
+from denoisekit_mri.weights_file import load_trained
 
 NAME = "mri/disgan"
 SHIPPED = Path(__file__).with_name("weights") / "disgan.pt"
@@ -26,17 +27,8 @@ MARGIN = 12  # voxels of context around each tile (the generator's receptive fie
 def load_generator(path: str) -> tuple[Generator, dict[str, Any], Path]:
     """The generator of a weights file written by ``denoisekit train mri/disgan`` ('' = the shipped one), and the
     degradation it was trained for."""
-    file = Path(path) if path else SHIPPED
-    if not path and not file.is_file():
-        raise UserError(f"{NAME}: no shipped weights in this install; train some with 'denoisekit train {NAME} "
-                        "--data DIR' and pass --set weights=DIR/weights.pt")
-    payload = load_weights(file)
-    if not isinstance(payload, dict) or "arch" not in payload or "state" not in payload:
-        raise InputError(file, f"not {NAME} weights (expected the 'arch' and 'state' written by denoisekit train)")
-    try:
-        return Generator.from_payload(payload), dict(payload.get("degradation", {})), file
-    except (RuntimeError, TypeError, KeyError) as e:
-        raise InputError(file, f"weights do not fit the generator ({type(e).__name__})") from None
+    generator, payload, file = load_trained(NAME, path, SHIPPED, Generator.from_payload, "generator")
+    return generator, dict(payload.get("degradation", {})), file
 
 
 def _starts(n: int, tile: int) -> list[int]:

@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from denoisekit.api import InputError, PipelineResult, RunContext, Sample, UserError, for_each_slice, load_weights
+from denoisekit.api import PipelineResult, RunContext, Sample, for_each_slice
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.formats import image_sample
 from denoisekit_mri.unrolled import Unrolled
+from denoisekit_mri.weights_file import load_trained
 
 NAME = "mri/noise2recon"
 SHIPPED = Path(__file__).with_name("weights") / "noise2recon.pt"
@@ -24,17 +25,8 @@ SHIPPED = Path(__file__).with_name("weights") / "noise2recon.pt"
 
 def load_network(path: str) -> tuple[Unrolled, Path]:
     """The network of a weights file written by ``denoisekit train mri/noise2recon`` ('' = the shipped one)."""
-    file = Path(path) if path else SHIPPED
-    if not path and not file.is_file():
-        raise UserError(f"{NAME}: no shipped weights in this install; train some with 'denoisekit train {NAME} "
-                        "--data DIR' and pass --set weights=DIR/weights.pt")
-    payload = load_weights(file)
-    if not isinstance(payload, dict) or "arch" not in payload or "state" not in payload:
-        raise InputError(file, f"not {NAME} weights (expected the 'arch' and 'state' written by denoisekit train)")
-    try:
-        return Unrolled.from_payload(payload), file
-    except (RuntimeError, TypeError, KeyError) as e:
-        raise InputError(file, f"weights do not fit the network ({type(e).__name__})") from None
+    network, _, file = load_trained(NAME, path, SHIPPED, Unrolled.from_payload)
+    return network, file
 
 
 class Noise2ReconPipeline:

@@ -41,9 +41,7 @@ from denoisekit.api import (
     PipelineResult,
     RunContext,
     Sample,
-    UserError,
     for_each_slice,
-    load_weights,
 )
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.coil_operator import MultiCoilCartesian
@@ -51,6 +49,7 @@ from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.formats import image_sample
 from denoisekit_mri.posterior_net import ComplexPrior
 from denoisekit_mri.reconstruction import sense
+from denoisekit_mri.weights_file import load_trained
 
 NAME = "mri/diffusion-posterior"
 SHIPPED = Path(__file__).with_name("weights") / "posterior.pt"
@@ -59,17 +58,8 @@ SIGMA_MIN = 0.002  # EDM's lowest noise level (Karras et al. 2022), on images of
 
 def load_prior(path: str) -> tuple[ComplexPrior, Path]:
     """The prior of a weights file written by ``denoisekit train mri/diffusion-posterior`` ('' = the shipped one)."""
-    file = Path(path).expanduser() if path else SHIPPED
-    if not path and not file.is_file():
-        raise UserError(f"{NAME}: no shipped weights in this install; train some with 'denoisekit train {NAME} "
-                        "--data DIR' and pass --set weights=DIR/weights.pt")
-    payload = load_weights(file)
-    if not isinstance(payload, dict) or "arch" not in payload or "state" not in payload:
-        raise InputError(file, f"not {NAME} weights (expected the 'arch' and 'state' written by denoisekit train)")
-    try:
-        return ComplexPrior.from_payload(payload), file
-    except (RuntimeError, TypeError, KeyError) as e:
-        raise InputError(file, f"weights do not fit the prior network ({type(e).__name__})") from None
+    prior, _, file = load_trained(NAME, path, SHIPPED, ComplexPrior.from_payload, "prior network")
+    return prior, file
 
 
 def kspace_noise(kspace: torch.Tensor, mask: torch.Tensor) -> float:
