@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from denoisekit.api import InputError, Sample
+from denoisekit_mri.espirit import estimate_maps
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class Acquisition:
         if self.single_coil:
             notes["single_coil"] = "single-coil k-space: reconstructed with one coil map of ones (C = 1)"
         return notes
+
+    def coil_maps(self) -> torch.Tensor:
+        """(N, C, H, W) coil maps from the data: ESPIRiT (:func:`denoisekit_mri.espirit.estimate_maps`, its
+        defaults) for multi-coil k-space, one map of ones for single-coil."""
+        n, c, h, w = self.kspace.shape
+        if c == 1:
+            return torch.ones((n, 1, h, w), dtype=torch.complex64)
+        return estimate_maps(self.kspace, self.mask)
 
     def slice(self, i: int) -> Acquisition:
         """Slice ``i`` alone (N = 1)."""

@@ -24,7 +24,6 @@ from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.cddpm_network import ConditionalEpsNet, robust_scale
 from denoisekit_mri.cddpm_sampler import hard_dc, sample, soft_dc, timesteps
 from denoisekit_mri.coil_operator import MultiCoilCartesian
-from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.formats import image_sample
 from denoisekit_mri.weights_file import load_trained
 
@@ -69,7 +68,7 @@ class CddpmPipeline:
         acq = read_acquisition(sample, NAME)
         n, c, h, w = acq.kspace.shape
         with ctx.stage("coil maps"):
-            maps = estimate_maps(acq.kspace, acq.mask) if c > 1 else torch.ones((n, 1, h, w), dtype=torch.complex64)
+            maps = acq.coil_maps()
         mask = acq.mask.expand(n, 1, h, w)
 
         def one(index: np.ndarray, slice_ctx: RunContext) -> np.ndarray:

@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import torch
 
 from denoisekit.api import InputError, PipelineResult, RunContext, Sample, for_each_slice
 from denoisekit_mri.acquisition import read_acquisition
-from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.formats import image_sample
 from denoisekit_mri.zs_ssl import ZsSslSettings, fit_zs_ssl
 
@@ -34,7 +32,7 @@ class ZsSslPipeline:
                                                      "so there is nothing to split for self-supervision")
         settings = settings_of(config)
         with ctx.stage("coil maps"):
-            maps = estimate_maps(acq.kspace, acq.mask) if c > 1 else torch.ones((n, 1, h, w), dtype=torch.complex64)
+            maps = acq.coil_maps()
         fits = []
 
         def one(index: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
