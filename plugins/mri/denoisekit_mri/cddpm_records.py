@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from denoisekit.api import Option, PipelineRecord, TrainingRecord, lazy, option_presets
 
-KSPACE_FORMATS = ("fastmri",)
+KSPACE_FORMATS = ("fastmri", "ismrmrd")
 MRI_METRICS = ("mri_psnr", "mri_ssim", "mri_nmse")
 
 CDDPM_TRAINING = TrainingRecord(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from denoisekit.api import Option, PipelineRecord, TrainingRecord, lazy, option_presets
 
-KSPACE_FORMATS = ("fastmri",)
+KSPACE_FORMATS = ("fastmri", "ismrmrd")
 MRI_METRICS = ("mri_psnr", "mri_ssim", "mri_nmse")
 _SMALL_SAMPLE = lazy("denoisekit_mri.sample:build_small_sample")  # 3 slices, 4 coils, 64 x 64, 4x
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from denoisekit.api import Option, PipelineRecord, lazy, option_presets
 
 _REC = "denoisekit_mri.reconstruction"
-FORMATS = ("fastmri", "mri-nifti")
+FORMATS = ("fastmri", "ismrmrd", "mri-nifti")
 METRICS = ("mri_psnr", "mri_ssim", "mri_nmse")
 SMALL_SAMPLE = lazy("denoisekit_mri.sample:build_small_sample")
 

@@ -88,6 +88,20 @@ def test_h5_file_reads_through_the_fastmri_format_and_runs(kspace, tmp_path, cap
         assert h5["reconstruction"].shape == (SLICES, H, W)
 
 
+def test_mrd_file_runs_through_a_baseline(kspace, tmp_path, capsys):
+    """Every k-space pipeline takes the ismrmrd format; the reconstruction is written as fastMRI's dataset."""
+    data, mask = kspace
+    write_raw(tmp_path / "scan.mrd", data, mask)
+    code = cli(["run", "mri/zero-filled", "-i", str(tmp_path / "scan.mrd"), "-o", str(tmp_path / "out"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    with h5py.File(tmp_path / "out" / "scan.mrd", "r") as h5:
+        reconstruction = h5["reconstruction"][()]
+    rss = np.sqrt((np.abs(np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(data, axes=(-2, -1)), norm="ortho"),
+                                          axes=(-2, -1))) ** 2).sum(1))
+    assert reconstruction.shape == (SLICES, H, W)
+    np.testing.assert_allclose(reconstruction, rss, rtol=1e-4, atol=1e-5 * rss.max())
+
+
 def _bad_files(tmp_path, data: np.ndarray, mask: np.ndarray) -> dict[str, tuple]:
     """case -> (path, words the message must hold)."""
     with h5py.File(tmp_path / "nodataset.mrd", "w") as h5:
