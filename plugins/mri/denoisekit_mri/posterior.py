@@ -45,10 +45,9 @@ from denoisekit.api import (
 )
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.coil_operator import MultiCoilCartesian
-from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.formats import image_sample
 from denoisekit_mri.posterior_net import ComplexPrior
-from denoisekit_mri.reconstruction import sense
+from denoisekit_mri.reconstruction import configured_maps, sense
 from denoisekit_mri.weights_file import load_trained
 
 NAME = "mri/diffusion-posterior"
@@ -119,9 +118,7 @@ class DiffusionPosterior:
             raise InputError(sample.path or "input", f"k-space of {h} x {w}: {NAME} needs both sides a multiple "
                                                      "of 4 (the prior's U-Net halves them twice)")
         with ctx.stage("coil maps"):
-            maps = torch.ones((n, 1, h, w), dtype=torch.complex64, device=ctx.device) if acq.single_coil else \
-                estimate_maps(acq.kspace, acq.mask, calibration=config["calibration"], kernel=config["kernel"],
-                              threshold=config["threshold"], crop=config["crop"])
+            maps = configured_maps(acq, config)
         mask = acq.mask.expand(n, 1, h, w)
         estimates: list[dict[str, float]] = []
 

@@ -18,7 +18,7 @@ Single-coil input is reconstructed with one coil map of ones (C = 1), which the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -48,8 +48,9 @@ def _output(sample: Sample, acq: Acquisition, image: torch.Tensor, description: 
     return PipelineResult(out, notes={**acq.notes(), **notes})
 
 
-def _maps(acq: Acquisition, config: dict[str, Any]) -> torch.Tensor:
-    """ESPIRiT maps of every slice, or one map of ones for single-coil data."""
+def configured_maps(acq: Acquisition, config: Mapping[str, Any]) -> torch.Tensor:
+    """ESPIRiT maps of every slice with the pipeline's ``calibration``, ``kernel``, ``threshold`` and ``crop``
+    options, or one map of ones for single-coil data (on the k-space's device)."""
     n, c, h, w = acq.kspace.shape
     if acq.single_coil:
         return torch.ones((n, 1, h, w), dtype=torch.complex64, device=acq.kspace.device)
@@ -94,7 +95,7 @@ class Sense:
 
         def solve(part: Acquisition, slice_ctx: RunContext) -> tuple[torch.Tensor, None]:
             with slice_ctx.stage("espirit"):
-                maps = _maps(part, config)
+                maps = configured_maps(part, config)
             with slice_ctx.stage("cg"):
                 op = MultiCoilCartesian(maps, part.mask)
                 return sense(op, part.kspace, config["iterations"], config["tikhonov"]), None
@@ -159,7 +160,7 @@ class CSWavelet:
 
         def solve(part: Acquisition, slice_ctx: RunContext) -> tuple[torch.Tensor, float]:
             with slice_ctx.stage("espirit"):
-                maps = _maps(part, config)
+                maps = configured_maps(part, config)
             with slice_ctx.stage("fista"):
                 op = MultiCoilCartesian(maps, part.mask)
                 # ||A||^2 <= max_r sum_c |S_c(r)|^2 for a 0/1 mask: 1 for ESPIRiT or unit maps
