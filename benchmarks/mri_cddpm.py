@@ -93,13 +93,9 @@ def scores(image: np.ndarray, reference: np.ndarray) -> dict[str, float]:
 
 
 def tune(slices: list[int], grid: list[str], weights: str) -> None:
-    import h5py
-    from denoisekit_mri.sample import build_mri_sample
+    from mri_tune import tuning_slices
 
-    folder = Path("/tmp/mri-sample")
-    build_mri_sample(folder)
-    with h5py.File(folder / "mr_full.h5", "r") as h5:
-        full, reference = np.asarray(h5["kspace"])[slices], np.asarray(h5["reconstruction_rss"])[slices]
+    full, reference = (part[slices] for part in tuning_slices(Path("/tmp/mri-sample")))
     net = load_network(weights)[0].eval()
     axes = [(key, values.split(",")) for key, values in (g.split("=") for g in grid)]
     masks = {"4x equispaced": (equispaced_lines, 4, 0.08), "8x random": (random_lines, 8, 0.04)}

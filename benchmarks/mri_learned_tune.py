@@ -16,25 +16,17 @@ import json
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.masks import equispaced_lines, random_lines
 from denoisekit_mri.metrics import mri_psnr, mri_ssim
-from denoisekit_mri.sample import build_mri_sample
 from denoisekit_mri.unrolled import data_consistency
 from denoisekit_mri.zs_ssl import ZsSslSettings, fit_zs_ssl
+from mri_tune import tuning_slices
 
 MASKS = {"4x-equispaced": (equispaced_lines, 4, 0.08), "8x-random": (random_lines, 8, 0.04)}
-
-
-def tuning_slices(directory: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Fully sampled k-space (N, C, H, W) and the RSS references (N, H, W) of the mri-sample's tuning slices."""
-    build_mri_sample(directory)
-    with h5py.File(directory / "mr_full.h5", "r") as h5:
-        return np.asarray(h5["kspace"]), np.asarray(h5["reconstruction_rss"])
 
 
 def parse_settings(pairs: list[str]) -> ZsSslSettings:

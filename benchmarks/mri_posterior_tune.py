@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 from denoisekit_mri.metrics import mri_psnr, mri_ssim
-from denoisekit_mri.sample import build_mri_sample
 from mri_posterior import cs_slices, parse_settings, posterior_slices
-from mri_tune import MASKS, undersample
+from mri_tune import MASKS, tuning_slices, undersample
 
 
 def main() -> None:
@@ -33,9 +31,7 @@ def main() -> None:
     parser.add_argument("--cs", action="store_true", help="also score mri/cs-wavelet's defaults")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    build_mri_sample(args.root)
-    with h5py.File(args.root / "mr_full.h5") as h5:
-        full, reference = np.asarray(h5["kspace"]), np.asarray(h5["reconstruction_rss"])
+    full, reference = tuning_slices(args.root)
     data = {kind: undersample(full, kind) for kind in MASKS}
     print("| setting | " + " | ".join(f"{k} PSNR / SSIM" for k in MASKS) + " | mean PSNR / SSIM | s / slice |")
     print("|---|" + "---|" * (len(MASKS) + 2))

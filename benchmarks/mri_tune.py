@@ -31,6 +31,13 @@ from denoisekit_mri.sample import build_mri_sample
 MASKS = {"4x-equispaced-8%": (equispaced_lines, 4, 0.08), "8x-random-4%": (random_lines, 8, 0.04)}
 
 
+def tuning_slices(directory: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Fully sampled k-space (N, C, H, W) and the RSS references (N, H, W) of the mri-sample's tuning slices."""
+    build_mri_sample(directory)
+    with h5py.File(directory / "mr_full.h5", "r") as h5:
+        return np.asarray(h5["kspace"]), np.asarray(h5["reconstruction_rss"])
+
+
 def undersample(full: np.ndarray, kind: str, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     fn, accel, cf = MASKS[kind]
     mask, _ = fn(full.shape[-1], accel, cf, np.random.default_rng(seed))
@@ -51,9 +58,7 @@ def main() -> None:
     parser.add_argument("--peer-only", action="store_true", help="only sigpy (with --sigpy)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    build_mri_sample(args.root)
-    with h5py.File(args.root / "mr_full.h5") as h5:
-        full, reference = np.asarray(h5["kspace"]), np.asarray(h5["reconstruction_rss"])
+    full, reference = tuning_slices(args.root)
     data = {kind: undersample(full, kind) for kind in MASKS}
     rows = []
 
