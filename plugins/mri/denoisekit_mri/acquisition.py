@@ -3,12 +3,14 @@ mask (from the file, else detected from the non-zero samples) and the root-sum-o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from denoisekit.api import InputError, Sample
+from denoisekit.api import InputError, RunContext, Sample, for_each_slice
+from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.espirit import estimate_maps
 
 
@@ -88,3 +90,24 @@ def read_acquisition(sample: Sample, pipeline: str) -> Acquisition:
 def rss(coil_images: torch.Tensor, dim: int = 1) -> torch.Tensor:
     """Root sum of squares over the coil axis (Roemer et al., MRM 16(2), 1990): sqrt(sum_c |x_c|^2)."""
     return torch.sqrt(torch.sum(coil_images.abs() ** 2, dim=dim))
+
+
+SliceReconstruction = Callable[[torch.Tensor, MultiCoilCartesian, RunContext], torch.Tensor]
+
+
+def reconstruct_slices(acq: Acquisition, ctx: RunContext, name: str, stage: str,
+                       reconstruct: SliceReconstruction) -> np.ndarray:
+    """The (N, H, W) magnitudes of ``reconstruct(y, op, slice_ctx)`` on each slice (y (1, C, H, W) on the slice's
+    device, ``op`` its multi-coil operator with :meth:`Acquisition.coil_maps`), with progress over the slices."""
+    n, _, h, w = acq.kspace.shape
+    with ctx.stage("coil maps"):
+        maps = acq.coil_maps()
+    mask = acq.mask.expand(n, 1, h, w)
+
+    def one(index: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
+        i, device = int(index), slice_ctx.device
+        op = MultiCoilCartesian(maps[i].to(device), mask[i].to(device))
+        with slice_ctx.stage(stage):
+            return reconstruct(acq.kspace[i][None].to(device), op, slice_ctx)[0].abs().cpu().numpy()
+
+    return np.asarray(for_each_slice(ctx, np.arange(n), one, f"{name}: slices"))

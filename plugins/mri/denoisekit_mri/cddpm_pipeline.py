@@ -10,7 +10,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from denoisekit.api import (
@@ -18,9 +17,8 @@ from denoisekit.api import (
     PipelineResult,
     RunContext,
     Sample,
-    for_each_slice,
 )
-from denoisekit_mri.acquisition import read_acquisition
+from denoisekit_mri.acquisition import read_acquisition, reconstruct_slices
 from denoisekit_mri.cddpm_network import ConditionalEpsNet, robust_scale
 from denoisekit_mri.cddpm_sampler import hard_dc, sample, soft_dc, timesteps
 from denoisekit_mri.coil_operator import MultiCoilCartesian
@@ -66,21 +64,9 @@ class CddpmPipeline:
         net, file = load_network(str(config["weights"]))
         net = net.to(ctx.device).eval()
         acq = read_acquisition(sample, NAME)
-        n, c, h, w = acq.kspace.shape
-        with ctx.stage("coil maps"):
-            maps = acq.coil_maps()
-        mask = acq.mask.expand(n, 1, h, w)
-
-        def one(index: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
-            i = int(index)
-            device = slice_ctx.device
-            op = MultiCoilCartesian(maps[i].to(device), mask[i].to(device))
-            with slice_ctx.stage("sample"):
-                x = reconstruct(net, acq.kspace[i][None].to(device), op, config, slice_ctx.generator())
-            return x[0].abs().cpu().numpy()
-
-        image = for_each_slice(ctx, np.arange(n), one, f"{NAME}: slices")
+        image = reconstruct_slices(acq, ctx, NAME, "sample", lambda y, op, slice_ctx: reconstruct(
+            net, y, op, config, slice_ctx.generator()))
         notes = {**acq.notes(), "weights": "shipped" if file == SHIPPED else str(file), "architecture": net.arch,
                  "steps": int(config["steps"]), "dc": config["dc"]}
         description = f"cddpm-dc DDIM {int(config['steps'])} steps, {config['dc']} DC"
-        return PipelineResult(image_sample(sample, np.asarray(image), acq.recon_size, description), notes=notes)
+        return PipelineResult(image_sample(sample, image, acq.recon_size, description), notes=notes)
