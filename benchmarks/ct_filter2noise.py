@@ -32,10 +32,13 @@ NLM_H_HU = (10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 70, 80, 90, 100, 120, 15
 NLM_PATCHES = ((7, 11), (5, 6))  # (patch_size, patch_distance): scikit-image's default first
 
 
-def parse_variant(text: str) -> dict[str, float | int | str]:
-    out: dict[str, float | int | str] = {}
+def parse_variant(text: str) -> dict[str, bool | float | int | str]:
+    out: dict[str, bool | float | int | str] = {}
     for item in filter(None, text.split(",")):
         key, value = item.split("=")
+        if value.strip().lower() in ("true", "false"):
+            out[key.strip()] = value.strip().lower() == "true"
+            continue
         for kind in (int, float, str):
             try:
                 out[key.strip()] = kind(value.strip())

@@ -14,6 +14,11 @@ array (slices, stages, 3, H / patch, W / patch) (one value per patch, as predict
 the result's ``extras["sigma_maps"]``, which the runner writes as ``<input stem>.sigma_maps.npy``.
 The scales chosen by ``strength=sure`` are listed per slice in ``notes["sure_scales"]``.
 
+Bias-subtracted patch distance (``patch_debias``, with ``strength=sure`` and the patch range): the noise model
+SURE uses, measured on the whole slice from the fitted filter's residuals (the local variance D^2 and the noise's
+autocorrelation), sets the noise's expected part 2 D^2 (1 - rho) of the first stage's patch distances, which is
+subtracted (Buades, Coll & Morel 2005) in SURE's candidates and in the final pass.
+
 Collapse guard (``strength=sure`` with the patch range): when the fitted filter's residual holds less than
 half the finest band's noise estimate, the fit has collapsed to near the identity; the paper's pixel-range
 filter is then fitted too (same seed, 9 x 9 window) and SURE decides between it, at its fitted strength, and
@@ -32,7 +37,7 @@ import torch
 from denoisekit.api import PipelineResult, RunContext, Sample, UserError, estimate_sigma
 from denoisekit_ct.denoise_slices import denoise_slices, to_hu, to_unit, window, with_description
 from denoisekit_ct.filter2noise.fit import FitSettings, denoise, fit
-from denoisekit_ct.filter2noise.sure_strength import StrengthSearch, choose_strength
+from denoisekit_ct.filter2noise.sure_strength import StrengthSearch, choose_strength, patch_noise
 
 INITIAL_RANGE_PER_MAD = 6.0
 PAPER_MAX_RADIUS = 4  # the paper's filter, the strength=sure fallback when the patch-range fit collapses
@@ -90,6 +95,9 @@ class Filter2NoisePipeline:
                 net = fit(y, fit_settings(config, initial_r), slice_ctx.seed,
                           slice_ctx.progress if slice_ctx.show_progress else None)
             sigma_scale, range_scale = config["sigma_scale"], config["range_scale"]
+            noise = None
+            if search is not None and config["patch_debias"] and config["range_patch"]:
+                noise = patch_noise(net, y, search.spectrum_sigma_scale)
             if search is not None:
                 paper: list = []  # the paper's pixel-range filter, fitted only if the patch-range fit collapsed
 
@@ -104,15 +112,16 @@ class Filter2NoisePipeline:
                     choice = choose_strength(net, y, search, slice_ctx.seed,
                                              slice_ctx.progress if slice_ctx.show_progress else None,
                                              noise_level=noise_level,
-                                             fallback=fit_paper_filter if config["range_patch"] else None)
+                                             fallback=fit_paper_filter if config["range_patch"] else None,
+                                             noise=noise)
                 chosen.append((choice.sigma_scale, choice.range_scale))
                 if paper:
                     fallbacks.append({"slice": len(chosen) - 1, "paper_filter_chosen": choice.fallback})
                 if choice.fallback:
-                    net = paper[0]
+                    net, noise = paper[0], None
                 sigma_scale, range_scale = sigma_scale * choice.sigma_scale, range_scale * choice.range_scale
             with slice_ctx.stage("denoise"):
-                out, stage_maps = denoise(net, y, sigma_scale, range_scale)
+                out, stage_maps = denoise(net, y, sigma_scale, range_scale, noise)
             p = config["patch"]
             maps.append(torch.cat(stage_maps)[..., ::p, ::p].cpu().numpy())
             return to_hu(out[0, 0].cpu().numpy(), low, high)

@@ -1,8 +1,9 @@
 """Filter2Noise's parts against known answers: the bilateral filter (pixel and patch range, dense and
 dilated windows) against a per-pixel loop, its Gaussian limit, an impulse that only the patch range
 removes, the Euclidean local shuffle, the loss on a constant image, the sigma scales, a PSNR gain over
-the best Gaussian filter on correlated noise, the patch range's gain on a real head CT crop, and
-determinism under the seed."""
+the best Gaussian filter on correlated noise, the patch range's gain on a real head CT crop, determinism
+under the seed, and the bias-subtracted patch distance (against the loop, and against the measured patch
+distance of correlated noise)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 from denoisekit_ct.filter2noise.agbf import Filter2NoiseNet
-from denoisekit_ct.filter2noise.bilateral import bilateral_filter
+from denoisekit_ct.filter2noise.bilateral import bilateral_filter, box_mean, noise_bias
+from denoisekit_ct.filter2noise.correlated_noise import amplitude_spectrum, autocorrelation
 from denoisekit_ct.filter2noise.fit import FitSettings, denoise, fit
 from denoisekit_ct.filter2noise.local_shuffle import euclidean_local_shuffle
 from denoisekit_ct.filter2noise.loss import dog_kernel, filter2noise_loss
@@ -20,10 +22,11 @@ torch.set_num_threads(1)
 
 
 def loop_bilateral(x: np.ndarray, sx: np.ndarray, sy: np.ndarray, sr: np.ndarray, r: int, patch: int = 0,
-                   dilation: int = 1) -> np.ndarray:
+                   dilation: int = 1, debias=None) -> np.ndarray:
     """The bilateral filter written pixel by pixel (reflected borders), the textbook formula; with ``patch``
     the squared range distance is the mean over the (2 patch + 1)^2 patch of the pixel distances, patch
-    positions past the border reflected back in (non-local means' patch similarity)."""
+    positions past the border reflected back in (non-local means' patch similarity); ``debias(d2, i, j, dy,
+    dx)`` replaces each squared distance."""
     h, w = x.shape
     reach = r * dilation
     padded = np.pad(x, reach, mode="reflect")
@@ -40,6 +43,8 @@ def loop_bilateral(x: np.ndarray, sx: np.ndarray, sy: np.ndarray, sr: np.ndarray
                     d2 = around[i:i + 2 * patch + 1, j:j + 2 * patch + 1].mean()
                 else:
                     d2 = (q - x[i, j]) ** 2
+                if debias is not None:
+                    d2 = debias(d2, i, j, dy, dx)
                 wgt = np.exp(-(dx**2 / (2 * sx[i, j] ** 2) + dy**2 / (2 * sy[i, j] ** 2)) - d2 / (2 * sr[i, j] ** 2))
                 num += wgt * q
                 den += wgt
@@ -228,3 +233,46 @@ def test_patch_range_beats_the_pixel_range_on_a_real_head_ct_crop():
     (pixel_psnr, pixel_ssim), (patch_psnr, patch_ssim) = scores
     # measured (noisy 31.8 dB): pixel range 36.70 dB / 0.957, patch range 37.30 dB / 0.962
     assert pixel_psnr > 35.5 and patch_psnr > pixel_psnr + 0.3 and patch_ssim > pixel_ssim
+
+
+def test_bias_subtracted_patch_range_matches_a_per_pixel_loop():
+    """d^2 -> max(d^2 - 2 sigma^2(p) (1 - rho(q - p)), 0) with a per-pixel variance and a lag table, against the
+    per-pixel loop; lags index the table modulo its shape, as for an autocorrelation from an FFT."""
+    rng = np.random.default_rng(7)
+    x = rng.random((9, 11))
+    sx, sy = rng.uniform(0.5, 3, x.shape), rng.uniform(0.5, 3, x.shape)
+    sr = rng.uniform(0.05, 1, x.shape)
+    variance = rng.uniform(0.0, 0.05, x.shape)
+    rho = rng.uniform(-0.2, 1.0, (6, 7))
+    t = [torch.from_numpy(a)[None, None] for a in (x, sx, sy, sr, variance)]
+    bias = noise_bias(t[4], torch.from_numpy(rho), radius=2, dilation=2)
+    got = bilateral_filter(*t[:4], radius=2, patch_radius=1, dilation=2, bias=bias)[0, 0].numpy()
+
+    def subtract(d2, i, j, dy, dx):
+        return max(d2 - 2 * variance[i, j] * (1 - rho[dy % 6, dx % 7]), 0.0)
+
+    expected = loop_bilateral(x, sx, sy, sr, 2, patch=1, dilation=2, debias=subtract)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(got, loop_bilateral(x, sx, sy, sr, 2, patch=1, dilation=2))
+
+
+def test_noise_bias_is_the_patch_distance_of_correlated_noise():
+    """On a flat image with binomial-correlated noise of std 0.1 (rho = 2/3 at lag (0, 1), 4/9 at (1, 1), 1/6
+    at (0, 2), the [1, 2, 1] kernel's autocorrelation), the autocorrelation measured from the noise's
+    spectrum has those values, and noise_bias equals the mean 7 x 7 patch distance to each tap."""
+    b = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)
+    kernel = (b[:, None] * b[None, :])[None, None]
+    white = torch.randn(1, 1, 256, 256, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    noise = F.conv2d(F.pad(white, (1,) * 4, mode="circular"), kernel) / kernel.square().sum().sqrt() * 0.1
+    rho = autocorrelation(amplitude_spectrum(noise / 0.1))
+    for (dy, dx), expected in (((0, 1), 2 / 3), ((1, 1), 4 / 9), ((0, 2), 1 / 6), ((0, 3), 0.0)):
+        assert float(rho[dy, dx]) == pytest.approx(expected, abs=0.02)
+        assert float(rho[-dy, -dx]) == pytest.approx(expected, abs=0.02)  # symmetric lags
+    variance = torch.full_like(noise, 0.01)
+    bias = noise_bias(variance, rho, radius=2)
+    flat = 0.5 + noise
+    padded = F.pad(flat, (2,) * 4, mode="reflect")
+    distance2 = box_mean((F.unfold(padded, 5).view(1, 25, 256, 256) - flat).square(), 3)
+    inner = (..., slice(8, -8), slice(8, -8))
+    torch.testing.assert_close(distance2[inner].mean((0, 2, 3)), bias[0, :, 0, 0], rtol=0.05, atol=1e-6)  # 3.1 %
+    assert float(bias[0, 12, 0, 0]) == 0.0  # the centre: no distance, no bias

@@ -5,7 +5,9 @@ them to the pixels and applies :func:`bilateral_filter`. The window is capped: i
 ceil(2 max(sigma_x, sigma_y) / dilation) taps on each side of the centre, but at most ``max_radius`` and
 never reaching past the image's side (small crops, half-resolution images of the loss).
 ``range_patch`` and ``dilation`` are passed to the filter: 0 and 1 give the paper's filter.
-F2N-S1 is one stage, F2N-S2 two in a row.
+F2N-S1 is one stage, F2N-S2 two in a row. Given a noise model (:class:`PatchNoise`), the first stage's patch
+distances have the noise's expected part subtracted (:func:`noise_bias`); the second stage's input holds far
+less noise than the model says, so it is left as it is.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from denoisekit_ct.filter2noise.bilateral import bilateral_filter
+from denoisekit_ct.filter2noise.bilateral import bilateral_filter, noise_bias
+from denoisekit_ct.filter2noise.correlated_noise import PatchNoise
 from denoisekit_ct.filter2noise.sigma_predictor import SigmaPredictor
 
 
@@ -53,18 +56,22 @@ class AttentionGuidedBilateralFilter(nn.Module):
         maps = maps.repeat_interleave(p, dim=2).repeat_interleave(p, dim=3)
         return maps[..., :h, :w]
 
-    def filter_with_maps(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The filtered ``x`` and the (B, 3, H, W) sigma maps it used (scaled)."""
+    def filter_with_maps(self, x: torch.Tensor, noise: PatchNoise | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The filtered ``x`` and the (B, 3, H, W) sigma maps it used (scaled); with ``noise`` (and a patch
+        range) the patch distances are bias-subtracted."""
         maps = self.sigma_maps(x)
         scale = maps.new_tensor([self.sigma_scale, self.sigma_scale, self.range_scale]).view(1, 3, 1, 1)
         maps = maps * scale
         sx, sy, sr = maps[:, 0:1], maps[:, 1:2], maps[:, 2:3]
         fits = (min(x.shape[-2:]) - 1) // self.dilation  # the reflected border needs reach < the image's side
         radius = min(window_radius(sx, sy, self.max_radius, self.dilation), max(fits, 0))
-        return bilateral_filter(x, sx, sy, sr, radius, self.range_patch, self.dilation), maps
+        bias = None
+        if noise is not None and self.range_patch:
+            bias = noise_bias(noise.variance, noise.correlation, radius, self.dilation)
+        return bilateral_filter(x, sx, sy, sr, radius, self.range_patch, self.dilation, bias), maps
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.filter_with_maps(x)[0]
+    def forward(self, x: torch.Tensor, noise: PatchNoise | None = None) -> torch.Tensor:
+        return self.filter_with_maps(x, noise)[0]
 
 
 class Filter2NoiseNet(nn.Module):
@@ -87,15 +94,16 @@ class Filter2NoiseNet(nn.Module):
         for stage in self.stages:
             stage.sigma_scale, stage.range_scale = sigma_scale, range_scale
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for stage in self.stages:
-            x = stage(x)
-        return x
+    def forward(self, x: torch.Tensor, noise: PatchNoise | None = None) -> torch.Tensor:
+        """``x`` through the stages; ``noise``, the model of ``x``'s noise, debiases the first stage's patch
+        distances."""
+        return self.filter_with_maps(x, noise)[0]
 
-    def filter_with_maps(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def filter_with_maps(self, x: torch.Tensor,
+                         noise: PatchNoise | None = None) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The output and each stage's scaled (B, 3, H, W) sigma maps on the way through the stages."""
         maps = []
-        for stage in self.stages:
-            x, stage_maps = stage.filter_with_maps(x)
+        for i, stage in enumerate(self.stages):
+            x, stage_maps = stage.filter_with_maps(x, noise if i == 0 else None)
             maps.append(stage_maps)
         return x, maps

@@ -12,6 +12,11 @@ CVPR 2005, eq. 1-2): a noisy pixel far off its neighbours no longer keeps all th
 ``dilation`` spaces the window's taps ``dilation`` pixels apart, so (2 radius + 1)^2 taps reach
 ``radius * dilation`` pixels: a wide window at the cost of a narrow one, for spatially correlated noise.
 
+With noise of standard deviation sigma and correlation rho(q - p) between p and q, the patch distance of two
+patches of the same content is 2 sigma^2 (1 - rho) on average, not 0: ``noise_bias`` subtracts that expected
+part, d^2 -> max(d^2 - 2 sigma^2 (1 - rho), 0) (Buades, Coll & Morel 2005, sec. 3, the distance of noisy
+patches; here with the correlation of CT noise, :func:`noise_bias`).
+
 The whole window is evaluated at once (one ``unfold``, a box filter for the patch distance, no Python
 loop over pixels or offsets).
 """
@@ -37,11 +42,31 @@ def box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
     return out * (1.0 / (k * k))
 
 
+def tap_offsets(radius: int, dilation: int, dtype: torch.dtype, device: torch.device | None = None) -> torch.Tensor:
+    """The (k^2, 2) (row, column) offsets of the (2 radius + 1)^2 = k^2 taps, in ``unfold``'s order (rows slow)."""
+    reach = radius * dilation
+    offsets = torch.arange(-reach, reach + 1, dilation, device=device, dtype=dtype)
+    return torch.stack([offsets.repeat_interleave(len(offsets)), offsets.repeat(len(offsets))], dim=1)
+
+
+def noise_bias(variance: torch.Tensor, correlation: torch.Tensor, radius: int, dilation: int = 1) -> torch.Tensor:
+    """The expected noise part of the squared distance between p and each tap q, 2 sigma^2(p) (1 - rho(q - p)),
+    (B, k^2, H, W): ``variance`` (B, 1, H, W) the noise variance sigma^2 per pixel, ``correlation`` (h, w)
+    the noise's autocorrelation rho (1 at lag 0), lag (dy, dx) at index (dy mod h, dx mod w)."""
+    lags = tap_offsets(radius, dilation, torch.int64, correlation.device)
+    h, w = correlation.shape
+    rho = correlation[lags[:, 0] % h, lags[:, 1] % w].to(variance.dtype).view(1, -1, 1, 1)
+    return 2 * variance * (1 - rho)
+
+
 def bilateral_filter(x: torch.Tensor, sigma_x: torch.Tensor, sigma_y: torch.Tensor, sigma_r: torch.Tensor,
-                     radius: int, patch_radius: int = 0, dilation: int = 1) -> torch.Tensor:
+                     radius: int, patch_radius: int = 0, dilation: int = 1,
+                     bias: torch.Tensor | None = None) -> torch.Tensor:
     """The bilateral filter of (B, 1, H, W) ``x`` with per-pixel sigmas (each (B, 1, H, W) or broadcastable)
     over (2 radius + 1)^2 taps ``dilation`` pixels apart, reflected borders; ``x`` is y-down (rows),
     x-right (columns). ``patch_radius`` > 0 measures the range on (2 patch_radius + 1)^2 patches.
+    ``bias`` (broadcastable to (B, (2 radius + 1)^2, H, W), :func:`noise_bias`) is subtracted from the squared
+    range distances, floored at 0.
     Log-weights are floored at -80 (a weight of 2e-35 next to the centre's 1): below that ``exp`` returns
     subnormal numbers, several times slower, for no difference in the result."""
     b, c, h, w = x.shape
@@ -50,12 +75,13 @@ def bilateral_filter(x: torch.Tensor, sigma_x: torch.Tensor, sigma_y: torch.Tens
     k, reach = 2 * radius + 1, radius * dilation
     padded = F.pad(x, (reach,) * 4, mode="reflect") if reach else x
     neighbours = F.unfold(padded, k, dilation=dilation).view(b, k * k, h, w)
-    offsets = torch.arange(-reach, reach + 1, dilation, device=x.device, dtype=x.dtype)
-    dy2 = offsets.square().repeat_interleave(k).view(1, k * k, 1, 1)  # row offset, slow index of unfold
-    dx2 = offsets.square().repeat(k).view(1, k * k, 1, 1)
+    offsets = tap_offsets(radius, dilation, x.dtype, x.device).square()
+    dy2, dx2 = offsets[:, 0].view(1, k * k, 1, 1), offsets[:, 1].view(1, k * k, 1, 1)
     distance2 = (neighbours - x).square()
     if patch_radius:
         distance2 = box_mean(distance2, patch_radius)
+    if bias is not None:
+        distance2 = (distance2 - bias).clamp_min(0.0)
     log_w = torch.addcmul(torch.addcmul(dx2 * (-0.5 / sigma_x.square()), dy2, -0.5 / sigma_y.square()),
                           distance2, -0.5 / sigma_r.square())
     weights = torch.exp(log_w.clamp_min(-80.0))

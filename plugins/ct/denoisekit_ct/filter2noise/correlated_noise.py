@@ -20,6 +20,8 @@ almost nothing (a fit collapsed to the identity).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
@@ -59,3 +61,24 @@ def synthesise(std: torch.Tensor, amplitude: torch.Tensor, generator: torch.Gene
     white = torch.randn(std.shape, generator=generator, dtype=std.dtype).to(std.device)
     coloured = torch.fft.ifft2(torch.fft.fft2(white) * amplitude).real
     return std * coloured
+
+
+def autocorrelation(amplitude: torch.Tensor) -> torch.Tensor:
+    """The (H, W) autocorrelation rho of unit noise with the (1, 1, H, W) ``amplitude`` spectrum
+    (:func:`amplitude_spectrum`): the inverse FFT of the power (Wiener-Khinchin), 1 at lag 0, lag (dy, dx) at
+    index (dy mod H, dx mod W)."""
+    covariance = torch.fft.ifft2(amplitude[0, 0].square()).real
+    return covariance / covariance[0, 0]
+
+
+@dataclass(frozen=True)
+class PatchNoise:
+    """What the bias-subtracted patch distance needs of the noise model: the (B, 1, H, W) ``variance`` D^2
+    per pixel of the image being filtered and the (h, w) ``correlation`` (:func:`autocorrelation`)."""
+
+    variance: torch.Tensor
+    correlation: torch.Tensor
+
+    def crop(self, top: int, left: int, height: int, width: int) -> PatchNoise:
+        """The model of the crop at (``top``, ``left``) of the image."""
+        return PatchNoise(self.variance[..., top:top + height, left:left + width], self.correlation)

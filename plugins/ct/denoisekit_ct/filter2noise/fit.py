@@ -16,6 +16,7 @@ import torch
 
 from denoisekit.api import random_crops
 from denoisekit_ct.filter2noise.agbf import Filter2NoiseNet
+from denoisekit_ct.filter2noise.correlated_noise import PatchNoise
 from denoisekit_ct.filter2noise.loss import dog_kernel, filter2noise_loss
 
 
@@ -78,9 +79,10 @@ def fit(y: torch.Tensor, settings: FitSettings, seed: int,
 
 
 @torch.no_grad()
-def denoise(net: Filter2NoiseNet, y: torch.Tensor, sigma_scale: float = 1.0,
-            range_scale: float = 1.0) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """The whole image through the fitted ``net`` with scaled sigmas, and each stage's (1, 3, H, W) sigma
-    maps (sigma_x, sigma_y in pixels, sigma_r in the scaled image's units) as used."""
+def denoise(net: Filter2NoiseNet, y: torch.Tensor, sigma_scale: float = 1.0, range_scale: float = 1.0,
+            noise: PatchNoise | None = None) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The whole image through the fitted ``net`` with scaled sigmas (and, given ``noise``, the first stage's
+    patch distances bias-subtracted), and each stage's (1, 3, H, W) sigma maps (sigma_x, sigma_y in pixels,
+    sigma_r in the scaled image's units) as used."""
     net.set_scales(sigma_scale, range_scale)
-    return net.filter_with_maps(y)
+    return net.filter_with_maps(y, noise)

@@ -36,13 +36,20 @@ wavelet band's noise estimate and then also ranks a fallback denoiser (see there
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import torch
 
 from denoisekit_ct.filter2noise.agbf import Filter2NoiseNet
-from denoisekit_ct.filter2noise.correlated_noise import amplitude_spectrum, local_std, synthesise
+from denoisekit_ct.filter2noise.correlated_noise import (
+    PatchNoise,
+    amplitude_spectrum,
+    autocorrelation,
+    local_std,
+    synthesise,
+)
 
 
 @dataclass(frozen=True)
@@ -113,28 +120,46 @@ def sure_risk(denoiser: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor,
     return weight * ((f - y).square() - std.square() + 2 * divergence)
 
 
-def noise_model(net: Filter2NoiseNet, crops: list[torch.Tensor], spectrum_sigma_scale: float,
-                generator: torch.Generator) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+def measure_noise(net: Filter2NoiseNet, crops: list[torch.Tensor],
+                  spectrum_sigma_scale: float) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
     """The noise model of :mod:`.correlated_noise` measured on ``net``'s residuals on ``crops``: per crop the
-    fitted output, the local level D (from the fitted filter's residual) and one probe (spectrum from the
-    residual of the filter with its spatial sigmas times ``spectrum_sigma_scale``). ``net`` is left at (1, 1)."""
+    fitted output and the local level D (from the fitted filter's residual), and the amplitude spectrum (from
+    the residual of the filter with its spatial sigmas times ``spectrum_sigma_scale``). ``net`` is left at
+    (1, 1)."""
     net.set_scales(1.0, 1.0)
     fitted = [net(c) for c in crops]
     stds = [local_std(c - f) for c, f in zip(crops, fitted, strict=True)]
     net.set_scales(spectrum_sigma_scale, 1.0)  # the spectrum from a smoother filter's residual
     amplitude = amplitude_spectrum(torch.cat([(c - net(c)) / d for c, d in zip(crops, stds, strict=True)]))
     net.set_scales(1.0, 1.0)
+    return fitted, stds, amplitude
+
+
+def noise_model(net: Filter2NoiseNet, crops: list[torch.Tensor], spectrum_sigma_scale: float,
+                generator: torch.Generator) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+    """:func:`measure_noise`'s fitted outputs and levels D per crop, and one probe per crop drawn from the model."""
+    fitted, stds, amplitude = measure_noise(net, crops, spectrum_sigma_scale)
     return fitted, stds, [synthesise(d, amplitude, generator) for d in stds]
+
+
+@torch.no_grad()
+def patch_noise(net: Filter2NoiseNet, y: torch.Tensor, spectrum_sigma_scale: float = 2.0) -> PatchNoise:
+    """The noise model of the whole (1, 1, H, W) ``y``, measured as :func:`measure_noise` does on SURE's crops,
+    for the bias-subtracted patch distance: the variance D^2 per pixel and the spectrum's autocorrelation."""
+    _, stds, amplitude = measure_noise(net, [y], spectrum_sigma_scale)
+    return PatchNoise(stds[0].square(), autocorrelation(amplitude))
 
 
 @torch.no_grad()
 def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearch, seed: int,
                     progress: Callable[..., Iterable[tuple[float, float]]] | None = None,
                     noise_level: float | None = None,
-                    fallback: Callable[[], Filter2NoiseNet] | None = None) -> StrengthChoice:
+                    fallback: Callable[[], Filter2NoiseNet] | None = None,
+                    noise: PatchNoise | None = None) -> StrengthChoice:
     """The (sigma_scale, range_scale) of ``search``'s grid with the lowest SURE of ``net`` on (1, 1, H, W)
     ``y`` (every pair of the two lists); ``seed`` fixes the crops and the probe. ``net``'s scales are left
-    at (1, 1).
+    at (1, 1). ``noise`` (:func:`patch_noise` of ``y``), when given, is the model ``net``'s candidates
+    debias their patch distances with, as they will denoise ``y`` (held fixed in the divergence).
 
     Guard against a collapsed fit: when the median local level of ``net``'s residual is below
     ``search.collapse_ratio`` times ``noise_level`` (the finest Haar band's estimate, which itself
@@ -171,12 +196,14 @@ def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearc
     if progress is not None:
         steps = progress(candidates, "filter2noise: choosing the strength (SURE)", total=len(candidates))
     risks: dict[tuple[bool, float, float], float] = {}
+    crop_noise = [None if noise is None else noise.crop(*win) for win in windows]
     for which, *scales in steps:
         denoiser = denoisers[which]
         denoiser.set_scales(*scales)
         risks[(which, *scales)] = sum(
-            float(part(sure_risk(denoiser, c, d, b, wt, search.epsilon)).sum())
-            for part, c, wt, b, d in zip(cut, crops, weights, probes, stds, strict=True)) / total
+            float(part(sure_risk(functools.partial(denoiser, noise=None if which else n), c, d, b, wt,
+                                 search.epsilon)).sum())
+            for part, c, wt, b, d, n in zip(cut, crops, weights, probes, stds, crop_noise, strict=True)) / total
         denoiser.set_scales(1.0, 1.0)
     best = min(risks, key=risks.__getitem__)
     return StrengthChoice(best[1], best[2], {k[1:]: v for k, v in risks.items() if not k[0]}, best[0],
