@@ -54,6 +54,7 @@ def run_clearbuds(sample: Sample, config: Mapping[str, Any], ctx: RunContext) ->
     start = time.perf_counter()
     with ctx.stage("clearbuds"), torch.no_grad():
         out = enhance_offline(model, x)
+        out = (1 - config["mix"]) * out + config["mix"] * x[:, 0]  # keep some input: over-suppression costs ESTOI
     seconds = time.perf_counter() - start
     out = out.expand(values.shape[0], -1) if mics == 2 else out
     out = from_model_rate(out.cpu().numpy(), RATE, sample.rate, values.shape[-1])
@@ -80,6 +81,6 @@ def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: R
         weights = train(pairs, mics=config["mics"], seconds=config["seconds"], steps=config["iterations"],
                         batch=config["batch"], lr=config["lr"], ema_decay=config["ema"], device=ctx.device,
                         seed=ctx.seed, checkpoints=Path(checkpoints), checkpoint_every=config["checkpoint_every"],
-                        progress=ctx.show_progress)
+                        progress=ctx.show_progress, spectral=config["spectral"], babble=config["babble"])
     seconds = float(np.sum([c.shape[-1] for c, _ in pairs])) / RATE
     return FitResult(weights, notes={"pairs": len(pairs), "seconds": round(seconds, 1), "mics": config["mics"]})

@@ -44,6 +44,8 @@ CLEARBUDS_OPTIONS = (
            help="'' = the shipped one-microphone network; else a weights.pt of 'denoisekit train speech/clearbuds'"),
     Option(name="weights_2mic", default="",
            help="'' = the shipped two-microphone network; else a weights.pt trained with --set mics=2"),
+    Option(name="mix", default=0.0, minimum=0.0, maximum=1.0,
+           help="share of the (reference-microphone) input in the output: (1 - mix) enhanced + mix input"),
 )
 
 CLEARBUDS_TRAINING_OPTIONS = (
@@ -56,6 +58,10 @@ CLEARBUDS_TRAINING_OPTIONS = (
     Option(name="ema", default=0.999, minimum=0.0, maximum=0.99999, help="decay of the weights' moving average"),
     Option(name="checkpoint_every", default=500, minimum=1, maximum=1_000_000,
            help="optimiser steps between checkpoints"),
+    Option(name="spectral", default=0.0, minimum=0.0, maximum=100.0,
+           help="weight of a multi-resolution STFT loss on the output, added to -SNR (Yamamoto et al. 2020)"),
+    Option(name="babble", default=0.5, minimum=0.0, maximum=1.0,
+           help="share of the crops whose noise is replaced by babble of 3-6 other training utterances at 0-15 dB"),
 )
 
 TRAINING = [
