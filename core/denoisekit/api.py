@@ -72,7 +72,7 @@ _EXPORTS: dict[str, str] = {
     "DDRM": "denoisekit.samplers",
     # schedules and samplers by class, for code outside a run (training, benchmarks); inside a run prefer
     # ctx.schedule(name) / ctx.sampler(name)
-    **{name: "denoisekit.schedules" for name in ("OUVE", "VESigmaT", "VE", "VP", "EDM")},
+    **{name: "denoisekit.schedules" for name in ("OUVE", "SBVE", "VESigmaT", "VE", "VP", "EDM")},
     **{name: "denoisekit.samplers" for name in (
         "DDIM", "DDPM", "PredictorCorrector", "EulerMaruyama", "JointPosteriorSampler", "DataConsistency", "CCDF",
         "DPS")},

@@ -112,6 +112,8 @@ def register_schedules() -> list[ScheduleRecord]:
                        factory=lazy(f"{mod}:EDM")),
         ScheduleRecord(name="ouve", summary="Ornstein-Uhlenbeck VE: mean drifts to y (SGMSE+, Richter et al. 2023)",
                        factory=lazy(f"{mod}:OUVE")),
+        ScheduleRecord(name="sb-ve", summary="Schroedinger bridge from x0 to y, VE reference (Jukic et al. 2024)",
+                       factory=lazy(f"{mod}:SBVE")),
         ScheduleRecord(name="ve-sigma-t", summary="VE SDE dx = sigma^t dw (Song et al.; ultrasound dehazing)",
                        factory=lazy(f"{mod}:VESigmaT")),
         ScheduleRecord(name="discrete-vp", summary="Discrete DDPM betas from MONAI's schedule registry",

@@ -10,10 +10,10 @@ import pytest
 import torch
 from scipy.integrate import solve_ivp
 
-from denoisekit.schedules import EDM, OUVE, VE, VP, DiscreteVP, NoiseSchedule, VESigmaT
+from denoisekit.schedules import EDM, OUVE, SBVE, VE, VP, DiscreteVP, NoiseSchedule, VESigmaT
 
-SCHEDULES = [VP(), VE(), EDM(), OUVE(), VESigmaT(), DiscreteVP(), VP(beta_min=1.0, beta_max=1.0)]
-IDS = ["VP", "VE", "EDM", "OUVE", "VESigmaT", "DiscreteVP", "VP-constant-beta"]
+SCHEDULES = [VP(), VE(), EDM(), OUVE(), VESigmaT(), DiscreteVP(), VP(beta_min=1.0, beta_max=1.0), SBVE()]
+IDS = ["VP", "VE", "EDM", "OUVE", "VESigmaT", "DiscreteVP", "VP-constant-beta", "SBVE"]
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES, ids=IDS)
@@ -60,8 +60,8 @@ def test_ve_sigma_t_std_closed_form_against_ode() -> None:
     assert np.max(np.abs(sol.y[0] - closed) / closed) < 1e-4
 
 
-@pytest.mark.parametrize("schedule", [s for s in SCHEDULES if not isinstance(s, OUVE)],
-                         ids=[i for i in IDS if i != "OUVE"])
+@pytest.mark.parametrize("schedule", [s for s in SCHEDULES if not isinstance(s, OUVE | SBVE)],
+                         ids=[i for i in IDS if i not in ("OUVE", "SBVE")])
 def test_sigma_to_t_inverts_sigma(schedule: NoiseSchedule) -> None:
     t = torch.linspace(schedule.t_min, schedule.t_max, 37, dtype=torch.float64)
     torch.testing.assert_close(schedule.sigma_to_t(schedule.sigma(t)), t, rtol=1e-9, atol=1e-9)
