@@ -16,15 +16,18 @@ SGMSE_OPTIONS = (
     Option(name="weights", default="",
            help="'' = the shipped tiny CPU-trained network; else a weights.pt of 'denoisekit train speech/sgmse'"),
     Option(name="steps", default=30, minimum=1, maximum=200,
-           help="reverse-diffusion steps N of the predictor-corrector sampler (2 N + 1 network evaluations)"),
+           help="reverse-diffusion steps N of the sampler: predictor-corrector for OUVE weights (2 N + 1 network "
+                "evaluations), the bridge's ODE for Schroedinger-bridge weights (N + 1)"),
     Option(name="snr", default=0.5, minimum=0.01, maximum=1.0,
-           help="signal-to-noise ratio r of the Langevin corrector"),
+           help="signal-to-noise ratio r of the Langevin corrector (OUVE weights; the bridge has no corrector)"),
     Option(name="chunk_s", default=8.0, minimum=1.0, maximum=60.0,
            help="seconds of 16 kHz audio enhanced at once (memory is bounded by one chunk)"),
     Option(name="overlap_s", default=0.5, minimum=0.0, maximum=10.0, help="seconds shared by consecutive chunks"),
 )
 
 SGMSE_TRAINING_OPTIONS = (
+    Option(name="process", default="ouve", choices=("ouve", "sb-ve"),
+           help="ouve: SGMSE+'s score matching on the OUVE SDE; sb-ve: the Schroedinger bridge (data prediction)"),
     Option(name="size", default="tiny", choices=("tiny", "small", "m", "paper"),
            help="backbone size: tiny (1.5 M, CPU), small (5.9 M), m (NCSN++M, 23.6 M), paper (NCSN++, 58 M)"),
     option_presets.iterations(3000, 2_000_000),

@@ -2,7 +2,9 @@
 
 Any rate in: every channel is resampled to 16 kHz, enhanced on its own in overlapping chunks (bounded memory on
 long files) and resampled back to the file's rate and length. Weights: '' loads the shipped tiny network
-(``weights/sgmse-tiny.pt``), else a ``weights.pt`` written by ``denoisekit train speech/sgmse``.
+(``weights/sgmse-tiny.pt``), else a ``weights.pt`` written by ``denoisekit train speech/sgmse``. The weights say
+which process they were trained for: OUVE (SGMSE+, the predictor-corrector sampler) or the Schroedinger bridge
+(``--set process=sb-ve`` when training; its first-order ODE sampler, DDIM with ``eta = 0``).
 """
 
 from __future__ import annotations
@@ -34,14 +36,27 @@ SHIPPED = Path(__file__).with_name("weights") / "sgmse-tiny.pt"
 FORMAT = "denoisekit-speech.sgmse/1"
 
 
-def load_model(path: str | Path, schedule, device: torch.device | str = "cpu") -> SpectrogramScore:
-    """The score network of a payload written by :func:`~denoisekit_speech.sgmse_train.payload` (weights-only)."""
+PROCESS_SCHEDULES = {"ouve": {"theta": 1.5, "sigma_min": 0.05, "sigma_max": 0.5},  # SGMSE+'s OUVE
+                     "sb-ve": {"k": 2.6, "c": 0.4}}  # Jukic et al.'s SB-VE
+
+
+def read_payload(path: str | Path) -> dict:
+    """A payload written by :func:`~denoisekit_speech.sgmse_train.payload` (weights-only load), checked."""
     from denoisekit.api import load_weights
 
     payload = load_weights(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise InputError(path, f"not speech/sgmse weights (expected a {FORMAT} payload)")
-    model = build_model(payload["size"], schedule)
+    if payload.get("process", "ouve") not in PROCESS_SCHEDULES:
+        raise InputError(path, f"weights for an unknown process {payload['process']!r}")
+    return payload
+
+
+def load_model(path: str | Path, schedule, device: torch.device | str = "cpu",
+               payload: dict | None = None) -> SpectrogramScore:
+    """The network of the payload at ``path`` (read again unless given) on ``schedule``."""
+    payload = read_payload(path) if payload is None else payload
+    model = build_model(payload["size"], schedule, payload.get("process", "ouve"))
     try:
         model.net.load_state_dict({k: v.float() for k, v in payload["state"].items()})
     except RuntimeError as e:
@@ -61,9 +76,12 @@ def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Pip
     scale = full_scale(sample.array.dtype)
     values = view.array.reshape(-1, view.array.shape[-1]) / scale  # (channels, samples), full-scale units
     check_speech(sample, values, max_channels=2)
-    schedule = ctx.schedule("ouve", theta=1.5, sigma_min=0.05, sigma_max=0.5)
-    model = load_model(config["weights"] or SHIPPED, schedule, ctx.device)
-    sampler = ctx.sampler("pc", snr=config["snr"])
+    path = config["weights"] or SHIPPED
+    payload = read_payload(path)
+    process = payload.get("process", "ouve")
+    schedule = ctx.schedule(process, **PROCESS_SCHEDULES[process])
+    model = load_model(path, schedule, ctx.device, payload)
+    sampler = ctx.sampler("pc", snr=config["snr"]) if process == "ouve" else ctx.sampler("ddim", eta=0.0)
     wave = torch.from_numpy(to_model_rate(values, sample.rate, RATE)).to(ctx.device)
     with ctx.stage("sgmse"):
         out = enhance(model, sampler, wave, steps=config["steps"], chunk_s=config["chunk_s"],
@@ -71,8 +89,9 @@ def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Pip
                       progress=lambda items, n: ctx.progress(items, "speech/sgmse: chunks", n))
     out = from_model_rate(out.cpu().numpy(), RATE, sample.rate, values.shape[-1])
     restored = view.restore(out.reshape(view.array.shape) * scale, sample, keep_dtype=True)
+    nfe = 2 * config["steps"] + 1 if process == "ouve" else config["steps"] + 1
     notes = {"rate": sample.rate, "model_rate": RATE, "channels": int(values.shape[0]), "steps": config["steps"],
-             "nfe": 2 * config["steps"] + 1, "backbone": model.net.config.to_dict()}
+             "process": process, "nfe": nfe, "backbone": model.net.config.to_dict()}
     return PipelineResult(restored, notes=notes)
 
 
@@ -93,11 +112,13 @@ def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: R
 
     files = pair_files(data.folder, "train", tuple(data.suffixes))
     pairs = read_pairs(files, lambda p: read_mono16k(data, p))
-    schedule = ctx.schedule("ouve", theta=1.5, sigma_min=0.05, sigma_max=0.5)
+    process = config["process"]
+    schedule = ctx.schedule(process, **PROCESS_SCHEDULES[process])
     with ctx.stage("train"):
         weights = train(pairs, size=config["size"], crop_frames=config["crop_frames"], steps=config["iterations"],
                         batch=config["batch"], lr=config["lr"], ema_decay=config["ema"], schedule=schedule,
                         device=ctx.device, seed=ctx.seed, checkpoints=Path(checkpoints),
-                        checkpoint_every=config["checkpoint_every"], progress=ctx.show_progress)
+                        checkpoint_every=config["checkpoint_every"], progress=ctx.show_progress, process=process)
     seconds = sum(c.shape[-1] for c, _ in pairs) / RATE
-    return FitResult(weights, notes={"pairs": len(pairs), "seconds": round(seconds, 1), "size": config["size"]})
+    return FitResult(weights, notes={"pairs": len(pairs), "seconds": round(seconds, 1), "size": config["size"],
+                                     "process": process})

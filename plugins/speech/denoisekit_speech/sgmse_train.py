@@ -1,7 +1,8 @@
 """Training SGMSE+'s score network (Richter et al., TASLP 2023, Sec. IV-C) with the core Trainer: random crops
 of ``crop_frames`` STFT frames (the paper: 256, about 2 s), each crop divided by its noisy peak, denoising score
-matching weighted by ``sigma^2`` (Eq. 7, :func:`~denoisekit_speech.sgmse.dsm_loss`), Adam, EMA of the weights
-(0.999 in the paper). Every random draw comes from the trainer's generator, so a resumed run continues exactly.
+matching weighted by ``sigma^2`` (Eq. 7, :func:`~denoisekit_speech.sgmse.dsm_loss`; data prediction for the
+Schroedinger bridge), Adam, EMA of the weights (0.999 in the paper). Every random draw comes from the trainer's
+generator, so a resumed run continues exactly.
 """
 
 from __future__ import annotations
@@ -32,16 +33,16 @@ class ScoreMatchingLoss:
 
 
 def payload(model: SpectrogramScore, size: str) -> dict:
-    """What ``--set weights=PATH`` loads: the backbone size and the network's weights."""
-    return {"format": "denoisekit-speech.sgmse/1", "size": size,
+    """What ``--set weights=PATH`` loads: the backbone size, the process it was trained for and its weights."""
+    return {"format": "denoisekit-speech.sgmse/1", "size": size, "process": model.process,
             "state": {k: v.detach().cpu() for k, v in model.net.state_dict().items()}}
 
 
 def train(pairs: Sequence[Pair], *, size: str, crop_frames: int, steps: int, batch: int, lr: float,
           ema_decay: float, schedule, device: torch.device | str, seed: int, checkpoints: Path | None = None,
-          checkpoint_every: int | None = None, progress: bool = False) -> dict:
-    """Train a ``size`` score network on 16 kHz ``(clean, noisy)`` pairs until ``steps`` (resuming from
-    ``checkpoints``) and return the EMA network's payload."""
+          checkpoint_every: int | None = None, progress: bool = False, process: str = "ouve") -> dict:
+    """Train a ``size`` network for ``process`` (on ``schedule``) on 16 kHz ``(clean, noisy)`` pairs until ``steps``
+    (resuming from ``checkpoints``) and return the EMA network's payload."""
     from denoisekit.api import Trainer
 
     if size not in SIZES:
@@ -49,7 +50,7 @@ def train(pairs: Sequence[Pair], *, size: str, crop_frames: int, steps: int, bat
     data = [[(c.to(device), y.to(device)) for c, y in pairs]]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = build_model(size, schedule)
+        model = build_model(size, schedule, process)
     trainer = Trainer(model, ScoreMatchingLoss(crop_frames, batch), lambda p: torch.optim.Adam(p, lr=lr),
                       device=device, seed=seed, ema_decay=ema_decay, checkpoint_dir=checkpoints,
                       checkpoint_every=checkpoint_every, progress=progress)
