@@ -9,14 +9,18 @@ the undersampled data (:func:`denoisekit_mri.espirit.estimate_maps`), with each 
 
 Parts (side by side in one run, times in seconds per slice on this machine):
 
-- ``zs-ssl``: mri/zs-ssl with its defaults against mri/cs-wavelet and mri/sense with theirs, at
-  4x equispaced with 8 % centre lines and 8x random with 4 % centre lines.
+- ``zs-ssl``: mri/zs-ssl with its defaults (its ESPIRiT maps included, timed with the fit) against
+  mri/cs-wavelet and mri/sense with theirs, at 4x equispaced with 8 % centre lines and 8x random with 4 %
+  centre lines (``--masks`` picks one of them).
 - ``noise2recon``: the network trained with Noise2Recon against the same network trained supervised only
   (``--n2r`` and ``--supervised`` weights, benchmarks/mri_learned_train.py), CS beside them, at the training
   accelerations (4x, 8x), at unseen ones (6x, 10x random lines) and at 4x with extra complex k-space noise of
   std 0.02 and 0.05 of the image max (on the acquired samples); the drop is relative to 4x without extra noise.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_learned.py zs-ssl --slices 2
+    # or one process per mask and slice, then the volume scores:
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_learned.py zs-ssl --masks "8x random 4%" --only 1 --save DIR
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_learned.py combine --slices 2 --save DIR
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/mri_learned.py noise2recon \
         --n2r /tmp/mri-learned/n2r/weights.pt --supervised /tmp/mri-learned/sup/weights.pt
 """
@@ -27,6 +31,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -106,23 +111,26 @@ def baselines(y: torch.Tensor, mask: torch.Tensor) -> dict[str, tuple[np.ndarray
     return out
 
 
-def run_zs_ssl(count: int) -> None:
+def run_zs_ssl(count: int, masks: list[str], only: int | None = None, save: Path | None = None) -> None:
+    """Every method on ``count`` held-out slices per mask; ``only``: slice ``only`` alone, its images and
+    times written under ``save`` (to run slices in parallel and score the volume with ``combine``)."""
     from denoisekit_mri.learned_records import ZS_SSL_OPTIONS
 
     defaults = {o.name: o.default for o in ZS_SSL_OPTIONS}
     settings = ZsSslSettings(**{k: defaults[k] for k in ZsSslSettings.__dataclass_fields__})
+    espirit = {k: defaults[k] for k in ("calibration", "kernel", "threshold", "crop")}
     full, references = held_out(count)
-    for name in ("4x equispaced 8%", "8x random 4%"):
+    for name in masks:
         images: dict[str, list[np.ndarray]] = {}
         seconds: dict[str, list[float]] = {}
         fits = []
-        for i in range(count):
+        for i in range(count) if only is None else (only,):
             y, mask = undersample(full[i], name, SEED + i)
-            maps = estimate_maps(y[None], mask[None])[0]
             for method, (image, t) in baselines(y, mask).items():
                 images.setdefault(method, []).append(image)
                 seconds.setdefault(method, []).append(t)
             start = time.perf_counter()
+            maps = estimate_maps(y[None], mask[None], **espirit)[0]
             fit = fit_zs_ssl(y, maps, mask[0], settings, torch.Generator().manual_seed(i))
             seconds.setdefault("zs-ssl", []).append(time.perf_counter() - start)
             images.setdefault("zs-ssl", []).append(fit.image[0].abs().numpy())
@@ -130,10 +138,33 @@ def run_zs_ssl(count: int) -> None:
             print(json.dumps({"part": "zs-ssl", "mask": name, "slice": i, "fit": fits[-1],
                               "psnr_this_slice": {m: round(mri_psnr(v[-1], references[i]), 2)
                                                   for m, v in images.items()}}), flush=True)
-        for method in images:
-            print(json.dumps({"part": "zs-ssl", "mask": name, "method": method, "slices": count,
-                              **scores(images[method], references[:count]),
-                              "seconds_per_slice": round(float(np.mean(seconds[method])), 1)}), flush=True)
+        if save is not None:
+            save.mkdir(parents=True, exist_ok=True)
+            np.savez(save / f"{name.replace(' ', '_')}-{only}.npz", slice=only,
+                     **{m: v[0] for m, v in images.items()}, **{f"seconds {m}": v[0] for m, v in seconds.items()})
+            continue
+        report(name, images, seconds, references[:count])
+
+
+def report(name: str, images: dict[str, list[np.ndarray]], seconds: dict[str, list[float]],
+           references: np.ndarray) -> None:
+    for method in images:
+        print(json.dumps({"part": "zs-ssl", "mask": name, "method": method, "slices": len(references),
+                          **scores(images[method], references),
+                          "seconds_per_slice": round(float(np.mean(seconds[method])), 1)}), flush=True)
+
+
+def combine(folder: Path, count: int) -> None:
+    """The volume scores of the per-slice runs saved under ``folder`` (slices 0 .. count - 1 of each mask)."""
+    _, references = held_out(count)
+    for name in MASKS:
+        files = [folder / f"{name.replace(' ', '_')}-{i}.npz" for i in range(count)]
+        if not all(f.is_file() for f in files):
+            continue
+        runs = [np.load(f) for f in files]
+        methods = [k for k in runs[0].files if k != "slice" and not k.startswith("seconds ")]
+        report(name, {m: [r[m] for r in runs] for m in methods},
+               {m: [float(r[f"seconds {m}"]) for r in runs] for m in methods}, references)
 
 
 def run_noise2recon(count: int, n2r: str, supervised: str) -> None:
@@ -172,14 +203,22 @@ def run_noise2recon(count: int, n2r: str, supervised: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=("zs-ssl", "noise2recon"))
+    parser.add_argument("part", choices=("zs-ssl", "noise2recon", "combine"))
     parser.add_argument("--slices", type=int, default=2, help=f"held-out slices (at most {len(SLICES)})")
+    parser.add_argument("--masks", default="4x equispaced 8%,8x random 4%", help="zs-ssl part: masks to run")
+    parser.add_argument("--only", type=int, default=None, help="zs-ssl part: this held-out slice alone (with --save)")
+    parser.add_argument("--save", type=Path, default=None, help="zs-ssl part with --only: folder for its images; "
+                                                                  "combine: the folder to score")
     parser.add_argument("--n2r", default="", help="noise2recon weights ('' = the shipped ones)")
     parser.add_argument("--supervised", default="", help="weights of the supervised-only training")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if (args.only is None) != (args.save is None) and args.part == "zs-ssl":
+        parser.error("--only and --save go together")
     if args.part == "zs-ssl":
-        run_zs_ssl(min(args.slices, len(SLICES)))
+        run_zs_ssl(min(args.slices, len(SLICES)), args.masks.split(","), args.only, args.save)
+    elif args.part == "combine":
+        combine(args.save, min(args.slices, len(SLICES)))
     else:
         run_noise2recon(min(args.slices, len(SLICES)), args.n2r, args.supervised)
 

@@ -9,6 +9,7 @@ listed and tested together.
 from __future__ import annotations
 
 from denoisekit.api import Option, PipelineRecord, TrainingRecord, lazy, option_presets
+from denoisekit_mri.reconstruction_records import ESPIRIT_OPTIONS
 
 KSPACE_FORMATS = ("fastmri", "ismrmrd")
 MRI_METRICS = ("mri_psnr", "mri_ssim", "mri_nmse")
@@ -35,6 +36,14 @@ ZS_SSL_OPTIONS = (
     Option(name="validation", default=0.2, minimum=0.01, maximum=0.5,
            help="fraction of the acquired samples outside the calibration region kept for validation (Gamma)"),
     option_presets.lr(3e-3),
+    *ESPIRIT_OPTIONS,
+    Option(name="start", default="cg", choices=("cg", "cs"),
+           help="the unrolls' first image: 'cg' = MoDL's CG-SENSE start, random weights; 'cs' = mri/cs-wavelet's "
+                "reconstruction of the fed samples with the denoiser starting at identity (an adaptation, "
+                "measured worse on the tuning slices)"),
+    Option(name="mu", default=0.05, minimum=1e-4, maximum=100.0,
+           help="initial weight of the data-consistency step's proximity term (learnt), in units of the "
+                "image's 99th-percentile magnitude"),
     *NETWORK_OPTIONS,
 )
 

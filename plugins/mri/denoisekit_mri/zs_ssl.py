@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import torch
 
+from denoisekit.api import max_wavelet_levels
 from denoisekit_mri.coil_operator import MultiCoilCartesian
-from denoisekit_mri.unrolled import Unrolled
+from denoisekit_mri.reconstruction import cs_wavelet
+from denoisekit_mri.unrolled import Unrolled, data_consistency, data_scale
 from denoisekit_mri.zs_ssl_masks import gaussian_split, validation_split
 
 
@@ -36,6 +38,33 @@ class ZsSslSettings:
     features: int = 16
     blocks: int = 3
     cg_iterations: int = 5
+    start: str = "cg"
+    mu: float = 0.05
+
+
+def cs_start(y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor) -> torch.Tensor:
+    """mri/cs-wavelet with its default options (wavelet-l1 FISTA) from the samples ``fed`` of y (1, C, H, W)."""
+    from denoisekit_mri.reconstruction_records import CS_OPTIONS
+
+    cs = {o.name: o.default for o in CS_OPTIONS}
+    levels = min(cs["levels"], max_wavelet_levels(*maps.shape[-2:], cs["moments"]))
+    if levels < 1:
+        raise ValueError(f"a {maps.shape[-2]} x {maps.shape[-1]} slice is too small or odd-sized for the CS start's "
+                         "wavelet (use start=cg)")
+    lipschitz = float(torch.sum(maps.abs() ** 2, dim=0).amax().clamp_min(1e-12))
+    return cs_wavelet(MultiCoilCartesian(maps, fed), y * fed, cs["lam"], cs["iterations"], levels,
+                      cs["moments"], lipschitz, cs["tikhonov"])
+
+
+def _unroll_from(net: Unrolled, y: torch.Tensor, op: MultiCoilCartesian, x0: torch.Tensor) -> torch.Tensor:
+    """MoDL's iterations x_k = (A^H A + mu I)^{-1} (A^H y + mu D(x_{k-1})) from the image x0 (same scaling as
+    :meth:`Unrolled.from_adjoint`)."""
+    b = op.A_adjoint(y)
+    scale = data_scale(b)
+    b, x = b / scale, x0 / scale
+    for _ in range(net.unrolls):
+        x = data_consistency(op, b, net.denoiser(x), net.mu, net.cg_iterations)
+    return x * scale
 
 
 def l1_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -46,16 +75,24 @@ def l1_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         torch.linalg.vector_norm(diff, 1) / torch.linalg.vector_norm(t, 1)
 
 
-def _masked_loss(net: Unrolled, y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor,
-                 scored: torch.Tensor) -> torch.Tensor:
+def _reconstruct(net: Unrolled, y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor,
+                 x0: torch.Tensor | None) -> torch.Tensor:
+    """The network's image from the samples ``fed`` (from x0 when given, else MoDL's own start)."""
+    op = MultiCoilCartesian(maps, fed)
+    return net(y * fed, op) if x0 is None else _unroll_from(net, y * fed, op, x0)
+
+
+def _masked_loss(net: Unrolled, y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor, scored: torch.Tensor,
+                 x0: torch.Tensor | None) -> torch.Tensor:
     """The loss of the reconstruction from the samples ``fed`` on the samples ``scored``."""
-    x = net(y * fed, MultiCoilCartesian(maps, fed))
+    x = _reconstruct(net, y, maps, fed, x0)
     return l1_l2_loss(MultiCoilCartesian(maps, scored).A(x), y * scored)
 
 
 @dataclass
 class ZsSslFit:
-    """A fit's outcome: the reconstruction (1, H, W), the best epoch, epochs run, steps and the loss curves."""
+    """A fit's outcome: the reconstruction (1, H, W), the best epoch (0: the untrained network), epochs run,
+    steps and the loss curves (validation_loss[e] after epoch e, from e = 0)."""
 
     image: torch.Tensor
     best_epoch: int
@@ -84,31 +121,45 @@ def fit_zs_ssl(kspace: torch.Tensor, maps: torch.Tensor, omega: torch.Tensor, se
     seed = int(torch.randint(0, 2**62, (), generator=generator, device=device))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = Unrolled(s.unrolls, s.features, s.blocks, s.cg_iterations).to(device)
+        net = Unrolled(s.unrolls, s.features, s.blocks, s.cg_iterations, mu=s.mu).to(device)
+    if s.start == "cs":
+        with torch.no_grad():
+            net.denoiser.tail.weight.zero_()
+            net.denoiser.tail.bias.zero_()
+            starts = [cs_start(y, maps, theta) for theta, _ in pairs]
+            start_rest, start_all = cs_start(y, maps, rest), cs_start(y, maps, omega)
+    elif s.start == "cg":
+        starts, start_rest, start_all = [None] * len(pairs), None, None
+    else:
+        raise ValueError(f"start must be 'cs' or 'cg', not {s.start!r}")
     optimiser = torch.optim.Adam(net.parameters(), lr=s.lr)
-    best, best_state, best_epoch = float("inf"), copy.deepcopy(net.state_dict()), 0
+
+    def validation() -> float:
+        with torch.no_grad():
+            return float(_masked_loss(net, y, maps, rest, gamma, start_rest))
+
+    best, best_state, best_epoch = validation(), copy.deepcopy(net.state_dict()), 0
     train_curve: list[float] = []
-    val_curve: list[float] = []
+    val_curve: list[float] = [best]
     step = epoch = 0
     while step < s.iterations and epoch - best_epoch < s.patience:
         epoch += 1
         total, count = 0.0, 0
-        for theta, lam in pairs:
+        for (theta, lam), x0 in zip(pairs, starts, strict=True):
             if step >= s.iterations:
                 break
-            loss = _masked_loss(net, y, maps, theta, lam)
+            loss = _masked_loss(net, y, maps, theta, lam, x0)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
             total += float(loss.detach())
             step, count = step + 1, count + 1
         train_curve.append(total / count)
-        with torch.no_grad():
-            val = float(_masked_loss(net, y, maps, rest, gamma))
+        val = validation()
         val_curve.append(val)
         if val < best:
             best, best_state, best_epoch = val, copy.deepcopy(net.state_dict()), epoch
     net.load_state_dict(best_state)
     with torch.no_grad():
-        image = net(y * omega, MultiCoilCartesian(maps, omega))
+        image = _reconstruct(net, y, maps, omega, start_all)
     return ZsSslFit(image, best_epoch, epoch, step, train_curve, val_curve)

@@ -1,5 +1,6 @@
 """``mri/zs-ssl``: each slice of a fastMRI k-space file reconstructed by an unrolled network fitted to that slice
-alone (:mod:`denoisekit_mri.zs_ssl`), coil maps by ESPIRiT from the slice's calibration region; the output is
+alone (:mod:`denoisekit_mri.zs_ssl`), coil maps by ESPIRiT from the slice's calibration region (the ESPIRiT
+options of mri/sense and mri/cs-wavelet, same defaults); the output is
 the magnitude image (fastMRI ``reconstruction``, cropped to the header's reconstruction matrix)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 from denoisekit.api import InputError, PipelineResult, RunContext, Sample, for_each_slice
 from denoisekit_mri.acquisition import read_acquisition
 from denoisekit_mri.formats import image_sample
+from denoisekit_mri.reconstruction import configured_maps
 from denoisekit_mri.zs_ssl import ZsSslSettings, fit_zs_ssl
 
 NAME = "mri/zs-ssl"
@@ -32,7 +34,7 @@ class ZsSslPipeline:
                                                      "so there is nothing to split for self-supervision")
         settings = settings_of(config)
         with ctx.stage("coil maps"):
-            maps = acq.coil_maps()
+            maps = configured_maps(acq, config)
         fits = []
 
         def one(index: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
