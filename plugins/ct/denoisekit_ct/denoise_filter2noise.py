@@ -16,8 +16,9 @@ The scales chosen by ``strength=sure`` are listed per slice in ``notes["sure_sca
 
 Bias-subtracted patch distance (``patch_debias``, with ``strength=sure`` and the patch range): the noise model
 SURE uses, measured on the whole slice from the fitted filter's residuals (the local variance D^2 and the noise's
-autocorrelation), sets the noise's expected part 2 D^2 (1 - rho) of the first stage's patch distances, which is
-subtracted (Buades, Coll & Morel 2005) in SURE's candidates and in the final pass.
+autocorrelation), sets the noise's expected part 2 D^2 (1 - rho) of the first stage's patch distances, of which
+the fraction ``patch_debias`` is subtracted (Buades, Coll & Morel 2005: all of it) in SURE's candidates and in
+the final pass.
 
 Collapse guard (``strength=sure`` with the patch range): when the fitted filter's residual holds less than
 half the finest band's noise estimate, the fit has collapsed to near the identity; the paper's pixel-range
@@ -97,7 +98,7 @@ class Filter2NoisePipeline:
             sigma_scale, range_scale = config["sigma_scale"], config["range_scale"]
             noise = None
             if search is not None and config["patch_debias"] and config["range_patch"]:
-                noise = patch_noise(net, y, search.spectrum_sigma_scale)
+                noise = patch_noise(net, y, search.spectrum_sigma_scale, config["patch_debias"])
             if search is not None:
                 paper: list = []  # the paper's pixel-range filter, fitted only if the patch-range fit collapsed
 

@@ -32,9 +32,10 @@ FILTER2NOISE_OPTIONS = (
            help="sure: scale the fitted sigmas globally by the candidate with the least estimated error (SURE "
                 "for correlated noise, within the sure_window); fit: the fitted sigmas as they are (the paper; "
                 "with range_patch=0 prefer it: SURE smoothed too little with the pixel range)"),
-    Option(name="patch_debias", default=False,
-           help="strength=sure with range_patch > 0: subtract the noise's expected part 2 sigma^2 (1 - rho) from "
-                "the first stage's patch distances (Buades et al. 2005), sigma and rho from SURE's noise model"),
+    Option(name="patch_debias", default=0.0, minimum=0.0, maximum=1.0,
+           help="strength=sure with range_patch > 0: subtract this fraction of the noise's expected part "
+                "2 sigma^2 (1 - rho) from the first stage's patch distances (1: Buades et al. 2005; 0: off), "
+                "sigma and rho from SURE's noise model"),
     Option(name="sure_window_low", default=-160.0, minimum=-10000.0, maximum=10000.0,
            help="strength=sure: lowest HU of the tissue whose error is estimated (default: RED-CNN's -160)"),
     Option(name="sure_window_high", default=240.0, minimum=-10000.0, maximum=10000.0,

@@ -143,11 +143,13 @@ def noise_model(net: Filter2NoiseNet, crops: list[torch.Tensor], spectrum_sigma_
 
 
 @torch.no_grad()
-def patch_noise(net: Filter2NoiseNet, y: torch.Tensor, spectrum_sigma_scale: float = 2.0) -> PatchNoise:
+def patch_noise(net: Filter2NoiseNet, y: torch.Tensor, spectrum_sigma_scale: float = 2.0,
+                fraction: float = 1.0) -> PatchNoise:
     """The noise model of the whole (1, 1, H, W) ``y``, measured as :func:`measure_noise` does on SURE's crops,
-    for the bias-subtracted patch distance: the variance D^2 per pixel and the spectrum's autocorrelation."""
+    for the bias-subtracted patch distance: the variance D^2 per pixel (times ``fraction``, the part of the
+    bias to subtract) and the spectrum's autocorrelation."""
     _, stds, amplitude = measure_noise(net, [y], spectrum_sigma_scale)
-    return PatchNoise(stds[0].square(), autocorrelation(amplitude))
+    return PatchNoise(fraction * stds[0].square(), autocorrelation(amplitude))
 
 
 @torch.no_grad()
