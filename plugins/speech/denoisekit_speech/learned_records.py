@@ -61,7 +61,7 @@ CLEARBUDS_TRAINING_OPTIONS = (
     Option(name="ema", default=0.999, minimum=0.0, maximum=0.99999, help="decay of the weights' moving average"),
     Option(name="checkpoint_every", default=500, minimum=1, maximum=1_000_000,
            help="optimiser steps between checkpoints"),
-    Option(name="spectral", default=0.0, minimum=0.0, maximum=100.0,
+    Option(name="spectral", default=1.0, minimum=0.0, maximum=100.0,
            help="weight of a multi-resolution STFT loss on the output, added to -SNR (Yamamoto et al. 2020)"),
     Option(name="babble", default=0.5, minimum=0.0, maximum=1.0,
            help="share of the crops whose noise is replaced by babble of 3-6 other training utterances at 0-15 dB"),
