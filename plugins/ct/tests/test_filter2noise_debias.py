@@ -50,3 +50,37 @@ def test_debiased_patch_distance_beats_nlm_on_the_crop_that_lost():
     nlm_psnr = ct_psnr(nlm, reference)
     print(f"plain {scores[0]:.2f} dB, debiased {scores[1]:.2f} dB, NLM {nlm_psnr:.2f} dB")
     assert scores[1] > nlm_psnr + 0.2 and scores[1] > scores[0] + 0.4
+
+
+def test_patch_debias_through_the_cli(tmp_path, capsys):
+    """A 64 x 64 crop of the real head CT with simulated low-dose noise, as .npy, through ``denoisekit run``: with
+    ``patch_debias=1`` the output differs from the plain patch distance's (same seed, same fit) and is written;
+    a fraction above 1 is a one-line error that writes nothing."""
+    import json
+
+    from denoisekit_ct.lowdose import simulate_low_dose
+    from denoisekit_ct.sample import source_slice
+
+    from denoisekit.testing import cli
+
+    ds, hu = source_slice()
+    noisy = simulate_low_dose(hu[224:288, 320:384].copy(), 5e3, views=180, pixel_size=float(ds.PixelSpacing[0]),
+                              filter="hann", seed=0, device="cpu")
+    np.save(tmp_path / "x.npy", noisy.astype(np.float32))
+    fast = ["--set", "iterations=5", "--set", "crop=32", "--set", "stages=1", "--quiet"]
+    outputs = []
+    for fraction in ("0", "1"):
+        out = tmp_path / f"o{fraction}"
+        code = cli(["run", "ct/filter2noise", "-i", str(tmp_path / "x.npy"), "-o", str(out), *fast,
+                    "--set", f"patch_debias={fraction}"])
+        assert code == 0, capsys.readouterr().err
+        assert json.loads((out / "run.json").read_text())["notes"]["sure_scales"]
+        outputs.append(np.load(out / "x.npy"))
+    assert outputs[0].shape == noisy.shape and np.isfinite(outputs[1]).all()
+    assert np.abs(outputs[1] - outputs[0]).max() > 1.0  # HU
+    capsys.readouterr()
+    code = cli(["run", "ct/filter2noise", "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "bad"), *fast,
+                "--set", "patch_debias=1.5"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "patch_debias" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "bad").exists()
