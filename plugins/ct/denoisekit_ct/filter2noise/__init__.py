@@ -13,5 +13,6 @@ code is CC BY-NC and was not used). One idea per module:
 * :mod:`.fit`: the per-image (zero-shot) fitting loop on random crops, and whole-image inference;
 * :mod:`.correlated_noise` and :mod:`.sure_strength` (our extension): a model of the correlated,
   non-stationary noise measured on the fit's residual, and the choice of the sigmas' global scales by
-  Stein's unbiased risk estimate.
+  Stein's unbiased risk estimate; the same model can debias the patch distance (option ``patch_debias``,
+  :func:`.bilateral.noise_bias`).
 """
