@@ -23,7 +23,7 @@ NETWORK_OPTIONS = (
            help="conjugate-gradient steps of each data-consistency solve"),
 )
 
-# defaults: the best measured on the mri-sample tuning slices (benchmarks/mri_learned_tune.py,
+# defaults: the best measured on the mri-sample tuning slices (benchmarks/mri_zs_tune.py, 4x and 8x on both slices,
 # docs/domains/mri-learned.md), within about 2-3 minutes per 256 x 256 8-coil slice on one CPU thread
 ZS_SSL_OPTIONS = (
     option_presets.iterations(150, detail="at most; early stopping usually ends the fit before"),
