@@ -28,9 +28,11 @@ timeout 240 env OMP_NUM_THREADS=1 $PY -m pytest -q -n 12 -p no:cacheprovider -rf
 echo "pytest rc=$? (124: stopped at 240 s)" >> "$OUT/pytest.log"
 grep -E "passed|failed" "$OUT/pytest.log" | tail -2
 
-# 3. DeviceLoader against a plain DataLoader, samples/s, on CUDA
+# 3. DeviceLoader against a plain DataLoader, samples/s, on CUDA (images and volumes; MRI k-space with masks)
 timeout 120 $PY benchmarks/loader_throughput.py --device cuda --repeats 1 --seconds 5 > "$OUT/loader.md" 2>&1
 echo "loader rc=$?" >> "$OUT/loader.md"
+timeout 90 $PY benchmarks/mri_loader.py --device cuda --seconds 5 >> "$OUT/loader.md" 2>&1  # MRI masks on the GPU
+echo "mri loader rc=$?" >> "$OUT/loader.md"
 
 # 4. samplers in bfloat16 and the Trainer with AMP, against float32
 timeout 120 $PY benchmarks/precision.py --device cuda --size 128 --batch 16 --steps 50 --repeats 3 \
