@@ -2,9 +2,10 @@
 their defaults, in one run, on the held-out clips and conditions of benchmarks/speech_enhance.py (its
 ``fetch_held_out`` and ``noisy_versions``: pyannote.audio's sample.wav and two CMU ARCTIC files, babble at 5 dB
 and pink noise plus mains hum at 0 dB), adding what that benchmark does not report: the network cost in GFLOP per
-second of audio (torch.utils.flop_counter; SGMSE+ makes 2 N + 1 network evaluations) and SGMSE+ at other step
-counts N. ``--seconds`` keeps only that many seconds of each clip (pyannote's from 6.7 s, where speech starts),
-as SGMSE+ is slow on a CPU. The pipelines are called in-process (no WAV I/O), timed on one thread.
+second of audio (torch.utils.flop_counter, times the network evaluations the run's notes give: 2 N + 1 for SGMSE+'s
+OUVE weights, N + 1 for the Schroedinger-bridge weights, the shipped default) and speech/sgmse at other step
+counts N. ``--seconds`` keeps only that many seconds of each clip (pyannote's from 6.7 s, where speech starts), as
+SGMSE+ is slow on a CPU. The pipelines are called in-process (no WAV I/O), timed on one thread.
 
     OMP_NUM_THREADS=1 python benchmarks/speech_models.py --cache /tmp/speech_heldout/cache --seconds 4 \
         [--sgmse-steps 4 --sgmse-steps 8]
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 from speech_enhance import fetch_held_out, noisy_versions, scores
 
-from denoisekit.api import OUVE, RunContext, Sample
+from denoisekit.api import OUVE, SBVE, RunContext, Sample
 from denoisekit.testing import PluginHost
 
 RATE = 16000
@@ -32,6 +33,7 @@ def gflop_per_second(sgmse: bool = True) -> dict[str, float]:
     from denoisekit_speech.backbone import gflop_per_evaluation
     from denoisekit_speech.clearbuds_pipeline import SHIPPED as CLEARBUDS
     from denoisekit_speech.clearbuds_pipeline import load_model as load_clearbuds
+    from denoisekit_speech.sgmse_pipeline import PROCESS_SCHEDULES, read_payload
     from denoisekit_speech.sgmse_pipeline import SHIPPED as SGMSE
     from denoisekit_speech.sgmse_pipeline import load_model as load_sgmse
     from torch.utils.flop_counter import FlopCounterMode
@@ -39,8 +41,10 @@ def gflop_per_second(sgmse: bool = True) -> dict[str, float]:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         load_clearbuds(CLEARBUDS[1])(torch.zeros(1, 1, RATE))
     flops = {"clearbuds": counter.get_total_flops() / 1e9, "sgmse_nfe": 0.0}
-    if sgmse:
-        flops["sgmse_nfe"] = gflop_per_evaluation(load_sgmse(SGMSE, OUVE()).net, frames=128)  # 126 padded to 128
+    if sgmse:  # the same network for every process and checkpoint: count the default one
+        process = read_payload(SGMSE["denoise"]).get("process", "ouve")
+        schedule = {"ouve": OUVE, "sb-ve": SBVE}[process](**PROCESS_SCHEDULES[process])
+        flops["sgmse_nfe"] = gflop_per_evaluation(load_sgmse(SGMSE["denoise"], schedule).net, frames=128)  # 126 -> 128
     return flops
 
 
@@ -74,10 +78,11 @@ def main() -> None:
             config = {**defaults, **overrides}
             ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
             t0 = time.perf_counter()
-            out = fn(sample, config, ctx).sample.array[:, 0]
+            result = fn(sample, config, ctx)
+            out = result.sample.array[:, 0]
             rtf = (time.perf_counter() - t0) / (len(clean) / RATE)
             gflop = {"speech/clearbuds": flops["clearbuds"],
-                     "speech/sgmse": flops["sgmse_nfe"] * (2 * config.get("steps", 0) + 1)}.get(key, 0.0)
+                     "speech/sgmse": flops["sgmse_nfe"] * result.notes.get("nfe", 0)}.get(key, 0.0)
             label = key + (f" N={config['steps']}" if key == "speech/sgmse" else "")
             results.append((label, out, rtf, gflop))
         for label, out, rtf, gflop in results:

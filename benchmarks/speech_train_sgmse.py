@@ -9,7 +9,8 @@ weights in float16 (the pipeline loads them as float32). Run in the background:
         > /tmp/speech_sgmse_train.log 2>&1 &
 
 (the shipped weights: that command on the shared 2-core machine; the steps it reached are in
-docs/domains/speech-models.md).
+docs/domains/speech-models.md). ``--process sb-ve`` trains the Schroedinger-bridge variant (data prediction on the
+core's SB-VE bridge) instead of SGMSE+'s score matching on OUVE.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from denoisekit_speech.resample import resample
 from denoisekit_speech.sgmse_data import pair_files, read_pairs
 from denoisekit_speech.sgmse_train import train
 
-from denoisekit.api import OUVE
+from denoisekit.api import OUVE, SBVE
 
 OUT = Path(__file__).resolve().parents[1] / "plugins/speech/denoisekit_speech/weights/sgmse-tiny.pt"
 
@@ -41,19 +42,21 @@ def half(payload: dict) -> dict:
     return {**payload, "state": state}
 
 
-def raw_weights(checkpoints: Path) -> dict:
+def raw_weights(checkpoints: Path, process: str) -> dict:
     """The newest checkpoint's training weights (not their EMA) as a pipeline payload. After a few hundred steps
     an EMA of decay 0.998 still weighs the random initialisation by 0.998^steps (0.37 at 500 steps)."""
     from denoisekit.api import load_weights
 
     state = load_weights(sorted(checkpoints.glob("step-*.pt"))[-1])
     net = {k.removeprefix("net."): v for k, v in state["model"].items() if k.startswith("net.")}
-    return {"format": "denoisekit-speech.sgmse/1", "size": "tiny", "state": net, "step": state["step"]}
+    return {"format": "denoisekit-speech.sgmse/1", "size": "tiny", "process": process, "state": net,
+            "step": state["step"]}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--process", choices=("ouve", "sb-ve"), default="ouve")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--crop-frames", type=int, default=128, help="frames per crop (the paper: 256)")
@@ -68,7 +71,7 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(1)
     if a.export_raw:
-        payload = raw_weights(a.checkpoints)
+        payload = raw_weights(a.checkpoints, a.process)
         torch.save(half(payload), a.out)
         print(f"step {payload['step']}: wrote the raw weights to {a.out}")
         return
@@ -78,8 +81,8 @@ def main() -> None:
     while done < a.steps and time.time() - start < 60 * a.minutes:
         done = min(a.steps, done + a.every)  # resumes from the checkpoint of the previous round
         weights = train(pairs, size="tiny", crop_frames=a.crop_frames, steps=done, batch=a.batch, lr=a.lr,
-                        ema_decay=a.ema, schedule=OUVE(), device="cpu", seed=0, checkpoints=a.checkpoints,
-                        checkpoint_every=a.every, progress=False)
+                        ema_decay=a.ema, schedule=OUVE() if a.process == "ouve" else SBVE(), device="cpu", seed=0,
+                        checkpoints=a.checkpoints, checkpoint_every=a.every, progress=False, process=a.process)
         a.out.parent.mkdir(parents=True, exist_ok=True)
         torch.save(half(weights), a.out)
         print(f"step {done}: wrote {a.out} ({a.out.stat().st_size / 1e6:.2f} MB) after {time.time() - start:.0f} s",

@@ -1,6 +1,7 @@
 """Choose speech/sgmse's default step count N on the speech-train *valid* split (never on the held-out clips).
 
-For each N, the shipped weights enhance the first ``--files`` valid pairs (their first ``--seconds`` seconds) and
+For each N, the shipped weights (or ``--weights PATH``, e.g. Schroedinger-bridge weights) enhance the first ``--files``
+valid pairs (their first ``--seconds`` seconds) and
 the mean PESQ-WB, ESTOI and SI-SDR are printed beside the noisy input's and speech/clearbuds'. One CPU thread.
 
     OMP_NUM_THREADS=1 python benchmarks/speech_train_tune.py --data /tmp/speech-train --files 6 --seconds 2 \
@@ -28,6 +29,7 @@ def main() -> None:
     p.add_argument("--files", type=int, default=6)
     p.add_argument("--seconds", type=float, default=2.0)
     p.add_argument("--steps", type=int, action="append", required=True)
+    p.add_argument("--weights", default="", help="speech/sgmse weights ('' = the shipped ones)")
     a = p.parse_args()
     torch.set_num_threads(1)
     host = PluginHost()
@@ -38,7 +40,7 @@ def main() -> None:
         n = int(a.seconds * rate)
         pairs.append((clean[:n], noisy[:n], rate))
     variants = [("noisy", None, {})] + [("speech/clearbuds", "speech/clearbuds", {})] + [
-        (f"speech/sgmse N={n}", "speech/sgmse", {"steps": n}) for n in a.steps]
+        (f"speech/sgmse N={n}", "speech/sgmse", {"steps": n, "weights": a.weights}) for n in a.steps]
     print(f"{len(pairs)} valid pairs of {a.data}, {a.seconds:g} s each\n")
     print("| method | PESQ-WB | ESTOI | SI-SDR dB | seconds |\n|---|---|---|---|---|")
     for label, key, overrides in variants:

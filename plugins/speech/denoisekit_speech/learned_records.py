@@ -14,10 +14,14 @@ METRICS = ("pesq_wb", "estoi", "si_sdr")
 
 SGMSE_OPTIONS = (
     Option(name="weights", default="",
-           help="'' = the shipped tiny CPU-trained network; else a weights.pt of 'denoisekit train speech/sgmse'"),
-    Option(name="steps", default=30, minimum=1, maximum=200,
-           help="reverse-diffusion steps N of the sampler: predictor-corrector for OUVE weights (2 N + 1 network "
-                "evaluations), the bridge's ODE for Schroedinger-bridge weights (N + 1)"),
+           help="'' = the shipped tiny CPU-trained network named by checkpoint; else a weights.pt of "
+                "'denoisekit train speech/sgmse'"),
+    Option(name="checkpoint", default="denoise", choices=("denoise", "dereverb", "denoise-ouve"),
+           help="shipped weights: the Schroedinger bridge for denoising or dereverberation, or SGMSE+'s OUVE "
+                "score model for denoising (use steps=30 with it)"),
+    Option(name="steps", default=1, minimum=1, maximum=200,
+           help="reverse-diffusion steps N of the sampler: the bridge's ODE for Schroedinger-bridge weights (N + 1 "
+                "network evaluations; 1 measured best), predictor-corrector for OUVE weights (2 N + 1; the paper: 30)"),
     Option(name="snr", default=0.5, minimum=0.01, maximum=1.0,
            help="signal-to-noise ratio r of the Langevin corrector (OUVE weights; the bridge has no corrector)"),
     Option(name="chunk_s", default=8.0, minimum=1.0, maximum=60.0,

@@ -1,10 +1,10 @@
 """``speech/sgmse`` as a pipeline and ``denoisekit train speech/sgmse --data DIR`` as its fit.
 
 Any rate in: every channel is resampled to 16 kHz, enhanced on its own in overlapping chunks (bounded memory on
-long files) and resampled back to the file's rate and length. Weights: '' loads the shipped tiny network
-(``weights/sgmse-tiny.pt``), else a ``weights.pt`` written by ``denoisekit train speech/sgmse``. The weights say
-which process they were trained for: OUVE (SGMSE+, the predictor-corrector sampler) or the Schroedinger bridge
-(``--set process=sb-ve`` when training; its first-order ODE sampler, DDIM with ``eta = 0``).
+long files) and resampled back to the file's rate and length. Weights: '' loads the shipped tiny network that
+``checkpoint`` names (:data:`SHIPPED`), else a ``weights.pt`` written by ``denoisekit train speech/sgmse``. The
+weights say which process they were trained for: OUVE (SGMSE+, the predictor-corrector sampler) or the Schroedinger
+bridge (``--set process=sb-ve`` when training; its first-order ODE sampler, DDIM with ``eta = 0``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ from denoisekit_speech.input_checks import check_speech
 from denoisekit_speech.resample import from_model_rate, resample, to_model_rate
 from denoisekit_speech.sgmse import RATE, SpectrogramScore, build_model, enhance
 
-SHIPPED = Path(__file__).with_name("weights") / "sgmse-tiny.pt"
+SHIPPED = {  # --set checkpoint=NAME picks the shipped weights when --set weights is ''
+    "denoise": Path(__file__).with_name("weights") / "sgmse-sb-denoise.pt",  # the bridge, speech-train
+    "dereverb": Path(__file__).with_name("weights") / "sgmse-sb-dereverb.pt",  # the bridge, speech-reverb
+    "denoise-ouve": Path(__file__).with_name("weights") / "sgmse-tiny.pt",  # SGMSE+ (OUVE), speech-train
+}
 FORMAT = "denoisekit-speech.sgmse/1"
 
 
@@ -76,7 +80,7 @@ def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Pip
     scale = full_scale(sample.array.dtype)
     values = view.array.reshape(-1, view.array.shape[-1]) / scale  # (channels, samples), full-scale units
     check_speech(sample, values, max_channels=2)
-    path = config["weights"] or SHIPPED
+    path = config["weights"] or SHIPPED[config["checkpoint"]]
     payload = read_payload(path)
     process = payload.get("process", "ouve")
     schedule = ctx.schedule(process, **PROCESS_SCHEDULES[process])

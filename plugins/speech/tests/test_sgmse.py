@@ -158,3 +158,20 @@ def test_ten_minutes_run_in_bounded_chunks():
     assert out.shape == wave.shape
     assert float((out - wave).abs().max()) < 1e-3
     assert max(sampler.frames) <= 8 * 16000 // 128 + 8 and len(sampler.frames) == math.ceil((600 - 8) / 7.5) + 1
+
+
+def test_the_shipped_bridge_denoises_the_built_in_sample():
+    """The shipped denoising checkpoint (the bridge, one ODE step) on make_pair's simulated noisy speech: SI-SDR rises
+    by more than 3 dB on three seeds (measured: 4.9 -> 9.5, 4.9 -> 10.8, 4.7 -> 9.7 dB). Every shipped checkpoint
+    names the process it was trained for."""
+    from denoisekit_speech.metrics import si_sdr
+    from denoisekit_speech.sgmse_pipeline import SHIPPED, load_model, read_payload
+
+    processes = {"denoise": "sb-ve", "dereverb": "sb-ve", "denoise-ouve": "ouve"}
+    assert {name: read_payload(path).get("process", "ouve") for name, path in SHIPPED.items()} == processes
+    model = load_model(SHIPPED["denoise"], SBVE())
+    for seed in range(3):
+        clean, noisy = make_pair(seconds=2.0, seed=seed)
+        out = enhance(model, DDIM(0.0), torch.from_numpy(noisy).float()[None], steps=1, chunk_s=8.0, overlap_s=0.5,
+                      generator=torch.Generator().manual_seed(0))[0].numpy()
+        assert si_sdr(out, clean) > si_sdr(noisy, clean) + 3.0
