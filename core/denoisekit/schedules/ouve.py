@@ -18,7 +18,7 @@ import math
 
 import torch
 
-from denoisekit.schedules.base import NoiseSchedule, Tensor, Time, as_time, per_sample
+from denoisekit.schedules.base import NoiseSchedule, Tensor, Time, as_time, per_sample, start_at_observation
 
 
 class OUVE(NoiseSchedule):
@@ -62,7 +62,4 @@ class OUVE(NoiseSchedule):
         dtype: torch.dtype | None = None,
     ) -> Tensor:
         """SGMSE+'s prior ``y + sqrt(Var(T)) z``: the marginal at ``T`` with ``x0`` replaced by ``y``."""
-        if y is None:
-            raise ValueError("the OUVE schedule needs the observation y")
-        noise = torch.randn(tuple(shape), generator=generator, device=y.device, dtype=y.dtype)
-        return y + torch.sqrt(self.variance(self.t_max)).item() * noise
+        return start_at_observation(self, shape, y, generator)

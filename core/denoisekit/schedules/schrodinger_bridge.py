@@ -23,7 +23,7 @@ import math
 
 import torch
 
-from denoisekit.schedules.base import NoiseSchedule, Tensor, Time, as_time, per_sample
+from denoisekit.schedules.base import NoiseSchedule, Tensor, Time, as_time, per_sample, start_at_observation
 
 
 class SBVE(NoiseSchedule):
@@ -75,8 +75,4 @@ class SBVE(NoiseSchedule):
         dtype: torch.dtype | None = None,
     ) -> Tensor:
         """The start of the reverse process: ``y + std(t_max) z`` (the marginal at ``t_max`` with ``x0 = y``)."""
-        if y is None:
-            raise ValueError("the Schroedinger bridge needs the observation y")
-        noise = torch.randn(tuple(shape), generator=generator, device=y.device, dtype=y.dtype)
-        std = torch.sqrt(self.variance_reference(self.t_max) * self._remaining(self.t_max) / self._sigma1_sq())
-        return y + std.item() * noise
+        return start_at_observation(self, shape, y, generator)
