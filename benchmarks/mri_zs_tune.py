@@ -22,11 +22,13 @@ import numpy as np
 import torch
 from denoisekit_mri.espirit import estimate_maps
 from denoisekit_mri.learned_records import ZS_SSL_OPTIONS
+from denoisekit_mri.masks import equispaced_lines, random_lines
 from denoisekit_mri.metrics import mri_nmse, mri_psnr, mri_ssim
 from denoisekit_mri.zs_ssl import ZsSslSettings, fit_zs_ssl
 from mri_learned import baselines
-from mri_learned_tune import MASKS
 from mri_tune import tuning_slices
+
+MASKS = {"4x-equispaced": (equispaced_lines, 4, 0.08), "8x-random": (random_lines, 8, 0.04)}
 
 
 def settings_from(pairs: list[str]) -> ZsSslSettings:
