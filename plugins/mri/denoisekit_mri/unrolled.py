@@ -82,12 +82,13 @@ class Unrolled(nn.Module):
     def forward(self, y: torch.Tensor, op: ForwardOperator) -> torch.Tensor:
         return self.from_adjoint(op.A_adjoint(y), op)
 
-    def from_adjoint(self, b: torch.Tensor, op: ForwardOperator) -> torch.Tensor:
-        """The reconstruction from b = A^H y (N, H, W) complex."""
+    def from_adjoint(self, b: torch.Tensor, op: ForwardOperator, start: torch.Tensor | None = None) -> torch.Tensor:
+        """The reconstruction from b = A^H y (N, H, W) complex. The unrolls start from the data-consistency solve
+        with a zero prior (MoDL), or from the image ``start`` when given (zs-ssl's ``start=cs``)."""
         scale = data_scale(b)
         b = b / scale
         mu = self.mu
-        x = data_consistency(op, b, torch.zeros_like(b), mu, self.cg_iterations)
+        x = data_consistency(op, b, torch.zeros_like(b), mu, self.cg_iterations) if start is None else start / scale
         for _ in range(self.unrolls):
             x = data_consistency(op, b, self.denoiser(x), mu, self.cg_iterations)
         return x * scale

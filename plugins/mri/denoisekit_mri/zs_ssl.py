@@ -20,7 +20,7 @@ import torch
 from denoisekit.api import max_wavelet_levels
 from denoisekit_mri.coil_operator import MultiCoilCartesian
 from denoisekit_mri.reconstruction import cs_wavelet
-from denoisekit_mri.unrolled import Unrolled, data_consistency, data_scale
+from denoisekit_mri.unrolled import Unrolled
 from denoisekit_mri.zs_ssl_masks import gaussian_split, validation_split
 
 
@@ -56,17 +56,6 @@ def cs_start(y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor) -> torch.Te
                       cs["moments"], lipschitz, cs["tikhonov"])
 
 
-def _unroll_from(net: Unrolled, y: torch.Tensor, op: MultiCoilCartesian, x0: torch.Tensor) -> torch.Tensor:
-    """MoDL's iterations x_k = (A^H A + mu I)^{-1} (A^H y + mu D(x_{k-1})) from the image x0 (same scaling as
-    :meth:`Unrolled.from_adjoint`)."""
-    b = op.A_adjoint(y)
-    scale = data_scale(b)
-    b, x = b / scale, x0 / scale
-    for _ in range(net.unrolls):
-        x = data_consistency(op, b, net.denoiser(x), net.mu, net.cg_iterations)
-    return x * scale
-
-
 def l1_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """||t - p||_2 / ||t||_2 + ||t - p||_1 / ||t||_1 over all entries (SSDU's normalised l1-l2 loss)."""
     diff = (target - prediction).flatten()
@@ -79,7 +68,7 @@ def _reconstruct(net: Unrolled, y: torch.Tensor, maps: torch.Tensor, fed: torch.
                  x0: torch.Tensor | None) -> torch.Tensor:
     """The network's image from the samples ``fed`` (from x0 when given, else MoDL's own start)."""
     op = MultiCoilCartesian(maps, fed)
-    return net(y * fed, op) if x0 is None else _unroll_from(net, y * fed, op, x0)
+    return net.from_adjoint(op.A_adjoint(y * fed), op, start=x0)
 
 
 def _masked_loss(net: Unrolled, y: torch.Tensor, maps: torch.Tensor, fed: torch.Tensor, scored: torch.Tensor,
