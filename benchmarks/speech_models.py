@@ -42,7 +42,7 @@ def gflop_per_second(sgmse: bool = True) -> dict[str, float]:
         load_clearbuds(CLEARBUDS[1])(torch.zeros(1, 1, RATE))
     flops = {"clearbuds": counter.get_total_flops() / 1e9, "sgmse_nfe": 0.0}
     if sgmse:  # the same network for every process and checkpoint: count the default one
-        process = read_payload(SGMSE["denoise"]).get("process", "ouve")
+        process = read_payload(SGMSE["denoise"])["process"]
         schedule = {"ouve": OUVE, "sb-ve": SBVE}[process](**PROCESS_SCHEDULES[process])
         flops["sgmse_nfe"] = gflop_per_evaluation(load_sgmse(SGMSE["denoise"], schedule).net, frames=128)  # 126 -> 128
     return flops

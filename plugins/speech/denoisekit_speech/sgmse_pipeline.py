@@ -45,13 +45,15 @@ PROCESS_SCHEDULES = {"ouve": {"theta": 1.5, "sigma_min": 0.05, "sigma_max": 0.5}
 
 
 def read_payload(path: str | Path) -> dict:
-    """A payload written by :func:`~denoisekit_speech.sgmse_train.payload` (weights-only load), checked."""
+    """A payload written by :func:`~denoisekit_speech.sgmse_train.payload` (weights-only load), checked, with its
+    ``process`` ("ouve" for weights written before the bridge, which did not record one)."""
     from denoisekit.api import load_weights
 
     payload = load_weights(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise InputError(path, f"not speech/sgmse weights (expected a {FORMAT} payload)")
-    if payload.get("process", "ouve") not in PROCESS_SCHEDULES:
+    payload = {"process": "ouve", **payload}
+    if payload["process"] not in PROCESS_SCHEDULES:
         raise InputError(path, f"weights for an unknown process {payload['process']!r}")
     return payload
 
@@ -60,7 +62,7 @@ def load_model(path: str | Path, schedule, device: torch.device | str = "cpu",
                payload: dict | None = None) -> SpectrogramScore:
     """The network of the payload at ``path`` (read again unless given) on ``schedule``."""
     payload = read_payload(path) if payload is None else payload
-    model = build_model(payload["size"], schedule, payload.get("process", "ouve"))
+    model = build_model(payload["size"], schedule, payload["process"])
     try:
         model.net.load_state_dict({k: v.float() for k, v in payload["state"].items()})
     except RuntimeError as e:
@@ -82,7 +84,7 @@ def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Pip
     check_speech(sample, values, max_channels=2)
     path = config["weights"] or SHIPPED[config["checkpoint"]]
     payload = read_payload(path)
-    process = payload.get("process", "ouve")
+    process = payload["process"]
     schedule = ctx.schedule(process, **PROCESS_SCHEDULES[process])
     model = load_model(path, schedule, ctx.device, payload)
     sampler = ctx.sampler("pc", snr=config["snr"]) if process == "ouve" else ctx.sampler("ddim", eta=0.0)

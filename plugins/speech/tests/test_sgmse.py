@@ -168,7 +168,7 @@ def test_the_shipped_bridge_denoises_the_built_in_sample():
     from denoisekit_speech.sgmse_pipeline import SHIPPED, load_model, read_payload
 
     processes = {"denoise": "sb-ve", "dereverb": "sb-ve", "denoise-ouve": "ouve"}
-    assert {name: read_payload(path).get("process", "ouve") for name, path in SHIPPED.items()} == processes
+    assert {name: read_payload(path)["process"] for name, path in SHIPPED.items()} == processes
     model = load_model(SHIPPED["denoise"], SBVE())
     for seed in range(3):
         clean, noisy = make_pair(seconds=2.0, seed=seed)
