@@ -57,15 +57,16 @@ def with_babble(clean: Tensor, noisy: Tensor, pairs: Sequence[Pair], share: floa
     (:func:`denoisekit_speech.simulate.babble`, their clean sides) at an SNR drawn in ``snr_db_range``."""
     from denoisekit_speech.simulate import add_noise, babble
 
+    device = generator.device  # the trainer's generator lives on the training device
     out = noisy.clone()
-    pick = torch.rand(clean.shape[0], generator=generator) < share
+    pick = torch.rand(clean.shape[0], generator=generator, device=device) < share
     utterances = [c for c, _ in pairs]
     for i in pick.nonzero().flatten().tolist():
         if clean[i].square().sum() == 0:
             continue
-        n = int(torch.randint(talkers[0], talkers[1] + 1, (1,), generator=generator))
+        n = int(torch.randint(talkers[0], talkers[1] + 1, (1,), generator=generator, device=device))
         noise = babble(utterances, clean.shape[-1], n, generator)
-        snr = float(torch.empty(1).uniform_(*snr_db_range, generator=generator))
+        snr = float(torch.empty(1, device=device).uniform_(*snr_db_range, generator=generator))
         out[i] = add_noise(clean[i], noise.to(clean), snr)
     return out
 

@@ -47,13 +47,14 @@ def read_pairs(files: Sequence[tuple[Path, Path]], read: Callable[[Path], Tensor
 def random_pair_crops(pairs: Sequence[Pair], length: int, batch: int, generator: torch.Generator) -> Pair:
     """``batch`` crops of ``length`` samples at the same place in clean and noisy, files drawn in proportion to
     their length; a file shorter than ``length`` is zero-padded at the end."""
-    sizes = torch.tensor([float(c.shape[-1]) for c, _ in pairs])
+    device = generator.device  # the trainer's generator lives on the training device
+    sizes = torch.tensor([float(c.shape[-1]) for c, _ in pairs], device=device)
     which = torch.multinomial(sizes, batch, replacement=True, generator=generator).tolist()
     cleans, noisys = [], []
     for i in which:
         clean, noisy = pairs[i]
         n = clean.shape[-1]
-        start = int(torch.randint(0, max(1, n - length + 1), (1,), generator=generator))
+        start = int(torch.randint(0, max(1, n - length + 1), (1,), generator=generator, device=device))
         c, y = clean[..., start:start + length], noisy[..., start:start + length]
         if c.shape[-1] < length:
             pad = length - c.shape[-1]
