@@ -27,6 +27,8 @@ SGMSE_OPTIONS = (
     Option(name="chunk_s", default=8.0, minimum=1.0, maximum=60.0,
            help="seconds of 16 kHz audio enhanced at once (memory is bounded by one chunk)"),
     Option(name="overlap_s", default=0.5, minimum=0.0, maximum=10.0, help="seconds shared by consecutive chunks"),
+    Option(name="mix", default=0.0, minimum=0.0, maximum=1.0,
+           help="share of the input in the output: (1 - mix) enhanced + mix input (less speech removed)"),
 )
 
 SGMSE_TRAINING_OPTIONS = (

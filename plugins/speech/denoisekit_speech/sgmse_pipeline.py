@@ -93,11 +93,12 @@ def run_sgmse(sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> Pip
         out = enhance(model, sampler, wave, steps=config["steps"], chunk_s=config["chunk_s"],
                       overlap_s=config["overlap_s"], generator=ctx.generator(),
                       progress=lambda items, n: ctx.progress(items, "speech/sgmse: chunks", n))
+        out = (1 - config["mix"]) * out + config["mix"] * wave  # the output mix, a floor against over-suppression
     out = from_model_rate(out.cpu().numpy(), RATE, sample.rate, values.shape[-1])
     restored = view.restore(out.reshape(view.array.shape) * scale, sample, keep_dtype=True)
     nfe = 2 * config["steps"] + 1 if process == "ouve" else config["steps"] + 1
     notes = {"rate": sample.rate, "model_rate": RATE, "channels": int(values.shape[0]), "steps": config["steps"],
-             "process": process, "nfe": nfe, "backbone": model.net.config.to_dict()}
+             "process": process, "nfe": nfe, "mix": config["mix"], "backbone": model.net.config.to_dict()}
     return PipelineResult(restored, notes=notes)
 
 

@@ -1,8 +1,9 @@
 """Training SGMSE+'s score network (Richter et al., TASLP 2023, Sec. IV-C) with the core Trainer: random crops
 of ``crop_frames`` STFT frames (the paper: 256, about 2 s), each crop divided by its noisy peak, denoising score
 matching weighted by ``sigma^2`` (Eq. 7, :func:`~denoisekit_speech.sgmse.dsm_loss`; data prediction for the
-Schroedinger bridge), Adam, EMA of the weights (0.999 in the paper). Every random draw comes from the trainer's
-generator, so a resumed run continues exactly.
+Schroedinger bridge), Adam, EMA of the weights (0.999 in the paper). Optionally a share of the crops gets babble of
+other training utterances in place of its noise (:func:`~denoisekit_speech.clearbuds_train.with_babble`). Every
+random draw comes from the trainer's generator, so a resumed run continues exactly.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import torch
 
 from denoisekit_speech.backbone import SIZES
+from denoisekit_speech.clearbuds_train import with_babble
 from denoisekit_speech.sgmse import SpectrogramScore, build_model, dsm_loss
 from denoisekit_speech.sgmse_data import Pair, random_pair_crops
 
@@ -20,13 +22,16 @@ Tensor = torch.Tensor
 
 
 class ScoreMatchingLoss:
-    """``dsm_loss`` on ``batch`` random crops of the training pairs (a callable for the core Trainer)."""
+    """``dsm_loss`` on ``batch`` random crops of the training pairs (a callable for the core Trainer); a ``babble``
+    share of the crops has its noise replaced by babble of 3 to 6 other training utterances at 0 to 15 dB."""
 
-    def __init__(self, crop_frames: int, batch: int, hop: int = 128):
-        self.length, self.batch = (crop_frames - 1) * hop, batch
+    def __init__(self, crop_frames: int, batch: int, hop: int = 128, babble: float = 0.0):
+        self.length, self.batch, self.babble = (crop_frames - 1) * hop, batch, babble
 
     def __call__(self, model: SpectrogramScore, pairs: Sequence[Pair], generator: torch.Generator) -> Tensor:
         clean, noisy = random_pair_crops(pairs, self.length, self.batch, generator)
+        if self.babble > 0:
+            noisy = with_babble(clean, noisy, pairs, self.babble, generator)
         peak = noisy.abs().amax(dim=-1, keepdim=True).clamp_min(1e-8)
         spec = model.spec
         return dsm_loss(model, spec.forward(clean / peak), spec.forward(noisy / peak), generator)

@@ -175,3 +175,51 @@ def test_the_shipped_bridge_denoises_the_built_in_sample():
         out = enhance(model, DDIM(0.0), torch.from_numpy(noisy).float()[None], steps=1, chunk_s=8.0, overlap_s=0.5,
                       generator=torch.Generator().manual_seed(0))[0].numpy()
         assert si_sdr(out, clean) > si_sdr(noisy, clean) + 3.0
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_babble_crops_replace_the_noise_by_other_talkers_at_0_to_15_db(monkeypatch, share):
+    """With ``babble=1`` every crop's noise is babble at an SNR in [0, 15] dB; with 0 the pairs are left alone
+    (here noise-free pairs, so the network sees ``y == x0``)."""
+    import denoisekit_speech.sgmse_train as sgmse_train
+
+    seen = []
+    monkeypatch.setattr(sgmse_train, "dsm_loss", lambda model, x0, y, generator: seen.append((x0, y)) or x0.abs().sum())
+    t = torch.arange(16000) / 16000
+    pairs = [(0.3 * torch.sin(2 * math.pi * f * t),) * 2 for f in (150.0, 230.0, 310.0, 470.0, 590.0)]
+    model = build_model(TINY, SBVE(), "sb-ve")
+    loss = ScoreMatchingLoss(crop_frames=32, batch=6, babble=share)
+    loss(model, pairs, torch.Generator().manual_seed(0))
+    x0, y = seen[0]
+    if share == 0.0:
+        assert torch.equal(x0, y)
+        return
+    clean, noisy = model.spec.inverse(x0, loss.length), model.spec.inverse(y, loss.length)
+    snr = 10 * torch.log10(clean.square().sum(-1) / (noisy - clean).square().sum(-1))
+    assert bool(((snr > -0.05) & (snr < 15.05)).all()) and float(snr.max() - snr.min()) > 0.5
+
+
+def test_the_output_mix_blends_the_enhanced_signal_with_the_input():
+    """``mix`` m gives ``(1 - m) enhanced + m input``: m = 1 returns the input, m = 0.3 the blend of the m = 0 run."""
+    from denoisekit.api import RunContext, Sample
+    from denoisekit.testing import PluginHost
+
+    record = PluginHost().pipeline("speech/sgmse")
+    noisy = make_pair(seconds=1.0, seed=2)[1].astype(np.float32)
+    sample = Sample(array=noisy[:, None], axes="TC", format="wav", rate=16000)
+
+    def run(mix: float) -> np.ndarray:
+        ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
+        return record.factory()(sample, {**record.defaults(), "mix": mix}, ctx).sample.array[:, 0]
+
+    plain, blend, floor = run(0.0), run(0.3), run(1.0)
+    assert float(np.abs(plain - noisy).max()) > 0.01
+    np.testing.assert_allclose(floor, noisy, atol=1e-6)
+    np.testing.assert_allclose(blend, 0.7 * plain + 0.3 * noisy, atol=1e-5)
+
+
+def test_an_output_mix_above_one_is_a_one_line_error(tmp_path):
+    sf.write(tmp_path / "in.wav", make_pair(seconds=0.5, seed=1)[1], 16000, subtype="PCM_16")
+    assert cli(["run", "speech/sgmse", "-i", str(tmp_path / "in.wav"), "-o", str(tmp_path / "out"), "--quiet",
+                "--set", "mix=1.5"]) == 2
+    assert not (tmp_path / "out").exists()
