@@ -41,9 +41,10 @@ def load_model(path: str, device) -> torch.nn.Module:
                         "and pass --set weights=OUTPUT/weights.pt")
     payload = load_weights(source)
     try:
-        net = ClutterUNet3D(int(payload["filters"]), int(payload["levels"]))
+        net = ClutterUNet3D(int(payload["filters"]), int(payload["levels"]),
+                            upsample=payload.get("upsample", "transpose"), residual=payload.get("residual", "free"))
         net.load_state_dict(payload["model"])
-    except (KeyError, RuntimeError, TypeError) as exc:
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         raise InputError(source, f"not clutter-filter3d weights ({type(exc).__name__})") from None
     return net.to(device).eval()
 

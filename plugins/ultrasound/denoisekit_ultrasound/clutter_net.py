@@ -6,6 +6,14 @@ but keeps every frame (the paper's (2, 2, 1) max-pool), attention gates on the s
 ``alpha``) and an input-output residual: the output is the input plus the decoder's output, so the network
 learns the clutter to subtract.
 
+Two options of this implementation (the shipped weights use both; weights without them load as the first form):
+- ``upsample``: ``"transpose"`` (the paper's transposed convolution) or ``"resize"``, nearest-neighbour
+  upsampling followed by a 3x3 convolution, which cannot leave the transposed convolution's 2-pixel checkerboard
+  (Odena, Dumoulin, Olah, "Deconvolution and checkerboard artifacts", Distill 2016).
+- ``residual``: ``"free"`` (output = input + decoder output) or ``"gain"``: haze and clutter only add echo power,
+  so the decoder's output ``s`` is an envelope gain ``sigmoid(s + 4)`` at most 1, i.e. a non-positive residual
+  ``20 log10 sigmoid(s + 4) / dynamic_range`` on the [0, 1] dB image (about -0.16 dB at initialisation).
+
 Each block is two 3x3x3 convolutions with batch normalisation and dropout 0.05, as in the paper; where the
 paper's activation is linear this one is a leaky ReLU (a deviation for a network this small). The paper uses 4
 levels of 16 to 128 filters on 128 x 128 x 50 inputs; the shipped model has 3 levels of 8 to 32 filters (about
@@ -14,8 +22,12 @@ levels of 16 to 128 filters on 128 x 128 x 50 inputs; the shipped model has 3 le
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
+
+GAIN_OFFSET = 4.0  # sigmoid(4) = 0.982: the gain form starts close to the identity
 
 
 class Block(nn.Module):
@@ -48,14 +60,19 @@ class AttentionGate(nn.Module):
 
 class ClutterUNet3D(nn.Module):
     """``(N, 1, frames, z, x)`` B-mode sequences in [0, 1] to the same, clutter removed. ``levels`` resolutions,
-    ``filters`` features at the first, doubled per level; z and x must be divisible by ``2^(levels - 1)``."""
+    ``filters`` features at the first, doubled per level; z and x must be divisible by ``2^(levels - 1)``.
+    ``upsample`` and ``residual``: see the module's docstring; ``dynamic_range``: dB spanned by [0, 1]."""
 
-    def __init__(self, filters: int = 8, levels: int = 3, dropout: float = 0.05):
+    def __init__(self, filters: int = 8, levels: int = 3, dropout: float = 0.05, upsample: str = "transpose",
+                 residual: str = "free", dynamic_range: float = 60.0):
         super().__init__()
+        if upsample not in ("transpose", "resize") or residual not in ("free", "gain"):
+            raise ValueError(f"unknown upsample {upsample!r} or residual {residual!r}")
+        self.upsample, self.residual, self.dynamic_range = upsample, residual, dynamic_range
         widths = [filters * 2**i for i in range(levels)]
         pairs = zip([1, *widths[:-1]], widths, strict=True)
         self.down = nn.ModuleList(Block(cin, cout, dropout) for cin, cout in pairs)
-        self.up = nn.ModuleList(nn.ConvTranspose3d(w, w // 2, (1, 2, 2), stride=(1, 2, 2)) for w in widths[:0:-1])
+        self.up = nn.ModuleList(_upsampler(w, w // 2, upsample) for w in widths[:0:-1])
         self.gates = nn.ModuleList(AttentionGate(w // 2, w // 2, max(w // 4, 1)) for w in widths[:0:-1])
         self.merge = nn.ModuleList(Block(w, w // 2, dropout) for w in widths[:0:-1])
         self.out = nn.Conv3d(widths[0], 1, 1)
@@ -74,4 +91,15 @@ class ClutterUNet3D(nn.Module):
         for up, gate, merge, skip in zip(self.up, self.gates, self.merge, skips[-2::-1], strict=True):
             g = up(h)
             h = merge(torch.cat([gate(skip, g), g], dim=1))
+        if self.residual == "gain":
+            db = 20.0 / math.log(10.0) * nn.functional.logsigmoid(self.out(h) + GAIN_OFFSET)
+            return x + db / self.dynamic_range
         return x + self.out(h)
+
+
+def _upsampler(cin: int, cout: int, kind: str) -> nn.Module:
+    """Doubles z and x: a (1, 2, 2) transposed convolution, or nearest-neighbour resize and a 3x3 convolution."""
+    if kind == "transpose":
+        return nn.ConvTranspose3d(cin, cout, (1, 2, 2), stride=(1, 2, 2))
+    return nn.Sequential(nn.Upsample(scale_factor=(1, 2, 2), mode="nearest"),
+                         nn.Conv3d(cin, cout, (1, 3, 3), padding=(0, 1, 1)))

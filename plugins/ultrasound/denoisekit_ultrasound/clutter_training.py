@@ -1,10 +1,12 @@
 """Training of ``ultrasound/clutter-filter3d`` (Tabassian et al., arXiv 2401.13147, Sec. II-C: MSE between the
-filtered and the clutter-free sequence, Adam). Data: ``DATA/hazy/`` and ``DATA/clean/``, the same file names in
-both (zea sequences, or DICOM multi-frame B-mode), e.g. ``us-clutter-seq`` (:mod:`.clutter_data`). Each pair
-becomes B-mode frames in [0, 1]: dB (60 dB range) against the cluttered sequence's peak for RF/IQ, so that
-input and target share one scale; grey levels over the cluttered file's top for DICOM. Batches are random
-(frames, patch, patch) crops of whole sequences (at most ``frames`` frames) with lateral flips.
-"""
+filtered and the clutter-free sequence, Adam). ``loss``: ``"db"``, the paper's MSE on the [0, 1] B-mode images, or
+``"envelope"``, the MSE of the envelopes ``10^(60 (u - 1) / 20)`` (relative to the cluttered peak), which weighs
+the bright speckle that sets the image's peak by its echo amplitude instead of its dB. Data: ``DATA/hazy/`` and
+``DATA/clean/``, the same file names in both (zea sequences, or DICOM multi-frame B-mode), e.g. ``us-clutter-seq``
+(:mod:`.clutter_data`). Each pair becomes B-mode frames in [0, 1]: dB (60 dB range) against the cluttered
+sequence's peak for RF/IQ, so that input and target share one scale; grey levels over the cluttered file's top for
+DICOM. Batches are random (frames, patch, patch) crops of whole sequences (at most ``frames`` frames) with lateral
+flips."""
 
 from __future__ import annotations
 
@@ -74,11 +76,19 @@ def crops(pairs, n: int, frames: int, patch: int, g: torch.Generator) -> tuple[t
     return torch.stack(xs), torch.stack(ys)
 
 
+def pair_loss(out: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
+    """MSE of two [0, 1] B-mode batches, on the dB images (``"db"``) or on their envelopes (``"envelope"``)."""
+    if kind == "envelope":
+        out, target = (10.0 ** ((v - 1.0) * DYNAMIC_RANGE / 20.0) for v in (out, target))
+    return torch.nn.functional.mse_loss(out, target)
+
+
 def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> FitResult:
     from denoisekit_ultrasound.clutter_net import ClutterUNet3D
 
     pairs = load_pairs(data)
-    model = ClutterUNet3D(config["filters"], config["levels"])
+    model = ClutterUNet3D(config["filters"], config["levels"], upsample=config["upsample"],
+                          residual=config["residual"], dynamic_range=DYNAMIC_RANGE)
     if config["patch"] % model.multiple:
         raise InputError(data.folder, f"patch must be a multiple of {model.multiple} for {config['levels']} levels")
     per_epoch = 100
@@ -89,7 +99,7 @@ def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> F
 
     def loss_fn(net, batch, generator):
         x, y = (v.to(ctx.device) for v in batch)
-        return torch.nn.functional.mse_loss(net(x), y)
+        return pair_loss(net(x), y, config["loss"])
 
     # an EMA over about the last 5 % of the steps (at most decay 0.995)
     decay = min(0.995, max(0.0, 1.0 - 20.0 / config["iterations"]))
@@ -99,8 +109,9 @@ def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> F
     trainer.fit(epoch, config["iterations"])
     best = trainer.ema.module if trainer.ema is not None else trainer.module
     weights = {"model": {k: v.cpu() for k, v in best.state_dict().items()}, "filters": config["filters"],
-               "levels": config["levels"], "steps": config["iterations"]}
+               "levels": config["levels"], "upsample": config["upsample"], "residual": config["residual"],
+               "steps": config["iterations"]}
     losses = [round(loss, 6) for _, loss in trainer.history[-10:]]
-    identity = float(np.mean([torch.mean((x - y) ** 2).item() for x, y in pairs]))
+    identity = float(np.mean([pair_loss(x, y, config["loss"]).item() for x, y in pairs]))
     return FitResult(weights, notes={"sequences": len(pairs), "input_mse": round(identity, 6),
                                      "last_losses": losses})

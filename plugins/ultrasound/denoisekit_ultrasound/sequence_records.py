@@ -25,6 +25,12 @@ CLUTTER_TRAIN_OPTIONS = (
     Option(name="lr", default=5e-4, minimum=1e-7, maximum=1.0, help="Adam learning rate"),
     Option(name="filters", default=8, minimum=1, maximum=256, help="features at the first level (doubled per level)"),
     Option(name="levels", default=3, minimum=2, maximum=6, help="resolutions of the 3-D U-Net"),
+    Option(name="upsample", default="resize", choices=("resize", "transpose"),
+           help="decoder upsampling: nearest resize + 3x3 convolution (no checkerboard) or transposed convolution"),
+    Option(name="residual", default="gain", choices=("gain", "free"),
+           help="output form: input times an envelope gain <= 1 (haze only adds power) or input + any residual"),
+    Option(name="loss", default="db", choices=("db", "envelope"),
+           help="MSE on the [0, 1] dB images or on their envelopes"),
 )
 
 TRAINING: list[TrainingRecord] = [

@@ -1,7 +1,9 @@
-"""ultrasound/clutter-filter3d: the network keeps every frame and starts as the identity (input-output residual),
-training on a small simulated set removes a static near-field clutter band from held-out sequences (through
-``denoisekit train`` and ``denoisekit run``), the PyMUST sequence builder pairs moving tissue with static
-haze, and a one-frame sequence is a one-line error."""
+"""ultrasound/clutter-filter3d: the network keeps every frame and starts as the identity (input-output residual), the
+resize upsampling maps a constant feature map to a constant one where the transposed convolution leaves a 2-pixel
+checkerboard, the gain form never brightens a pixel, weights without the new options load in the old form, the
+envelope loss has its closed form, training on a small simulated set removes a static near-field clutter band from
+held-out sequences (through ``denoisekit train`` and ``denoisekit run``), the PyMUST sequence builder pairs moving
+tissue with static haze, and a one-frame sequence is a one-line error."""
 
 from __future__ import annotations
 
@@ -31,6 +33,61 @@ def test_network_keeps_frames_and_starts_as_identity():
     x2 = x.clone()
     x2[:, :, 0] += 1.0  # a change in frame 0 reaches frame 1 (3-D convolutions across frames)
     assert not torch.allclose(net(x2)[:, :, 1], y[:, :, 1])
+
+
+def test_resize_upsampling_has_no_checkerboard():
+    torch.manual_seed(0)
+    ones = torch.ones(1, 8, 2, 6, 6)
+    with torch.no_grad():
+        resized = ClutterUNet3D(filters=4, levels=2, upsample="resize").up[0](ones)[..., 1:-1, 1:-1]
+        transposed = ClutterUNet3D(filters=4, levels=2, upsample="transpose").up[0](ones)
+    assert resized.shape[-2:] == (10, 10) and transposed.shape[-2:] == (12, 12)
+    assert float((resized - resized[..., :1, :1]).abs().max()) < 1e-6  # constant in, constant out
+    phase = transposed[..., 0::2, 0::2] - transposed[..., 1::2, 0::2]  # the 2-pixel period of the transpose
+    assert float(phase.abs().min()) > 1e-4
+
+
+def test_gain_form_never_brightens_and_starts_near_identity():
+    torch.manual_seed(1)
+    net = ClutterUNet3D(filters=4, levels=3, residual="gain").eval()
+    x = torch.rand(1, 1, 4, 16, 16)
+    start = 20.0 * np.log10(1.0 / (1.0 + np.exp(-4.0))) / 60.0  # 20 log10 sigmoid(4) dB over a 60 dB range
+    assert torch.allclose(net(x) - x, torch.full_like(x, start), atol=1e-6)
+    with torch.no_grad():
+        net.out.weight.normal_(0.0, 5.0)
+        net.out.bias.fill_(-4.0)  # gains spread around sigmoid(0) = 0.5
+        y = net(x)
+    assert float((y - x).max()) <= 0.0 and float((y - x).min()) < 10 * start
+
+
+def test_weights_without_options_load_in_the_old_form(tmp_path):
+    from denoisekit_ultrasound.clutter import load_model
+
+    torch.manual_seed(2)
+    old = ClutterUNet3D(filters=2, levels=2).eval()
+    torch.save({"model": old.state_dict(), "filters": 2, "levels": 2}, tmp_path / "old.pt")
+    net = load_model(str(tmp_path / "old.pt"), "cpu")
+    assert (net.upsample, net.residual) == ("transpose", "free")
+    x = torch.rand(1, 1, 3, 8, 8)
+    assert torch.equal(net(x), old(x))
+    torch.save({"model": old.state_dict(), "filters": 2, "levels": 2, "upsample": "resize"}, tmp_path / "bad.pt")
+    assert cli(["run", "ultrasound/clutter-filter3d", "--input", str(_three_frames(tmp_path)), "--output",
+                str(tmp_path / "out"), "--set", f"weights={tmp_path / 'bad.pt'}", "--quiet"]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_envelope_loss_closed_form():
+    from denoisekit_ultrasound.clutter_training import pair_loss
+
+    out, target = torch.ones(2, 1, 3, 4, 4), torch.full((2, 1, 3, 4, 4), 1.0 - 20.0 / 60.0)  # 0 dB and -20 dB
+    assert abs(float(pair_loss(out, target, "db")) - (20.0 / 60.0) ** 2) < 1e-6
+    assert abs(float(pair_loss(out, target, "envelope")) - (1.0 - 0.1) ** 2) < 1e-6  # amplitudes 1 and 0.1
+
+
+def _three_frames(folder: Path) -> Path:
+    path = folder / "three.hdf5"
+    _write(_sequence(np.random.default_rng(3), 3), path)
+    return path
 
 
 def _sequence(rng: np.random.Generator, frames: int, band: np.ndarray | None = None) -> np.ndarray:
