@@ -34,7 +34,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="root of the us-clutter-seq build")
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--sequences", type=int, default=0, help="train on the first N sequences (0: all)")
-    parser.add_argument("--iterations", type=int, default=2400)
+    parser.add_argument("--iterations", type=int, default=6000)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--loss", default="db", choices=("db", "envelope"))
     parser.add_argument("--install", action="store_true", help="copy weights.pt into the plugin's weights/")
     args = parser.parse_args()
     import torch
@@ -57,7 +59,9 @@ def main() -> None:
         assert cli(["data", "build", "us-clutter-seq", "--root", str(args.data)]) == 0
     code = cli(["train", "ultrasound/clutter-filter3d", "--data", str(folder), "--output", str(args.output),
                 "--set", f"iterations={args.iterations}", "--set", "batch=4", "--set", "patch=48",
-                "--set", "frames=7", "--set", "filters=8", "--set", "levels=3", "--device", "cpu", "--quiet"])
+                "--set", "frames=7", "--set", "filters=8", "--set", "levels=3", "--set", f"lr={args.lr}",
+                "--set", "upsample=resize", "--set", "residual=gain", "--set", f"loss={args.loss}", "--device", "cpu",
+                "--quiet"])
     if code == 0 and args.install:
         import denoisekit_ultrasound.clutter as clutter
 

@@ -12,7 +12,9 @@ Two options of this implementation (the shipped weights use both; weights withou
   (Odena, Dumoulin, Olah, "Deconvolution and checkerboard artifacts", Distill 2016).
 - ``residual``: ``"free"`` (output = input + decoder output) or ``"gain"``: haze and clutter only add echo power,
   so the decoder's output ``s`` is an envelope gain ``sigmoid(s + 4)`` at most 1, i.e. a non-positive residual
-  ``20 log10 sigmoid(s + 4) / dynamic_range`` on the [0, 1] dB image (about -0.16 dB at initialisation).
+  ``20 log10 sigmoid(s + 4) / dynamic_range`` on the [0, 1] dB image (about -0.16 dB at initialisation); or
+  ``"negative"``: the same constraint as ``min(s, 0)``, whose gradient is 1 at the zero-initialised start (the
+  gain form's is 0.018 there).
 
 Each block is two 3x3x3 convolutions with batch normalisation and dropout 0.05, as in the paper; where the
 paper's activation is linear this one is a leaky ReLU (a deviation for a network this small). The paper uses 4
@@ -66,7 +68,7 @@ class ClutterUNet3D(nn.Module):
     def __init__(self, filters: int = 8, levels: int = 3, dropout: float = 0.05, upsample: str = "transpose",
                  residual: str = "free", dynamic_range: float = 60.0):
         super().__init__()
-        if upsample not in ("transpose", "resize") or residual not in ("free", "gain"):
+        if upsample not in ("transpose", "resize") or residual not in ("free", "gain", "negative"):
             raise ValueError(f"unknown upsample {upsample!r} or residual {residual!r}")
         self.upsample, self.residual, self.dynamic_range = upsample, residual, dynamic_range
         widths = [filters * 2**i for i in range(levels)]
@@ -94,6 +96,8 @@ class ClutterUNet3D(nn.Module):
         if self.residual == "gain":
             db = 20.0 / math.log(10.0) * nn.functional.logsigmoid(self.out(h) + GAIN_OFFSET)
             return x + db / self.dynamic_range
+        if self.residual == "negative":
+            return x + self.out(h).clamp(max=0.0)
         return x + self.out(h)
 
 

@@ -27,8 +27,9 @@ CLUTTER_TRAIN_OPTIONS = (
     Option(name="levels", default=3, minimum=2, maximum=6, help="resolutions of the 3-D U-Net"),
     Option(name="upsample", default="resize", choices=("resize", "transpose"),
            help="decoder upsampling: nearest resize + 3x3 convolution (no checkerboard) or transposed convolution"),
-    Option(name="residual", default="gain", choices=("gain", "free"),
-           help="output form: input times an envelope gain <= 1 (haze only adds power) or input + any residual"),
+    Option(name="residual", default="gain", choices=("gain", "negative", "free"),
+           help="output form: input times an envelope gain <= 1 (haze only adds power), input + min(residual, 0), "
+                "or input + any residual"),
     Option(name="loss", default="db", choices=("db", "envelope"),
            help="MSE on the [0, 1] dB images or on their envelopes"),
 )

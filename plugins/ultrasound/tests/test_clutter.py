@@ -1,9 +1,9 @@
 """ultrasound/clutter-filter3d: the network keeps every frame and starts as the identity (input-output residual), the
 resize upsampling maps a constant feature map to a constant one where the transposed convolution leaves a 2-pixel
-checkerboard, the gain form never brightens a pixel, weights without the new options load in the old form, the
-envelope loss has its closed form, training on a small simulated set removes a static near-field clutter band from
-held-out sequences (through ``denoisekit train`` and ``denoisekit run``), the PyMUST sequence builder pairs moving
-tissue with static haze, and a one-frame sequence is a one-line error."""
+checkerboard, the gain and negative forms never brighten a pixel, weights without the new options load in the old
+form, the envelope loss has its closed form, training on a small simulated set removes a static near-field clutter
+band from held-out sequences (through ``denoisekit train`` and ``denoisekit run``), the PyMUST sequence builder
+pairs moving tissue with static haze, and a one-frame sequence is a one-line error."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from denoisekit_ultrasound.clutter_net import ClutterUNet3D
 from denoisekit_ultrasound.transforms import log_compress
@@ -47,17 +48,19 @@ def test_resize_upsampling_has_no_checkerboard():
     assert float(phase.abs().min()) > 1e-4
 
 
-def test_gain_form_never_brightens_and_starts_near_identity():
+@pytest.mark.parametrize("residual", ["gain", "negative"])
+def test_constrained_forms_never_brighten_and_start_near_identity(residual):
     torch.manual_seed(1)
-    net = ClutterUNet3D(filters=4, levels=3, residual="gain").eval()
+    net = ClutterUNet3D(filters=4, levels=3, residual=residual).eval()
     x = torch.rand(1, 1, 4, 16, 16)
-    start = 20.0 * np.log10(1.0 / (1.0 + np.exp(-4.0))) / 60.0  # 20 log10 sigmoid(4) dB over a 60 dB range
+    # 20 log10 sigmoid(4) dB over a 60 dB range for the gain form, exactly 0 for min(s, 0)
+    start = 20.0 * np.log10(1.0 / (1.0 + np.exp(-4.0))) / 60.0 if residual == "gain" else 0.0
     assert torch.allclose(net(x) - x, torch.full_like(x, start), atol=1e-6)
     with torch.no_grad():
         net.out.weight.normal_(0.0, 5.0)
-        net.out.bias.fill_(-4.0)  # gains spread around sigmoid(0) = 0.5
+        net.out.bias.fill_(-4.0 if residual == "gain" else 0.0)  # outputs s of both signs
         y = net(x)
-    assert float((y - x).max()) <= 0.0 and float((y - x).min()) < 10 * start
+    assert float((y - x).max()) <= 0.0 and float((y - x).min()) < -0.05
 
 
 def test_weights_without_options_load_in_the_old_form(tmp_path):
