@@ -20,6 +20,9 @@ autocorrelation), sets the noise's expected part 2 D^2 (1 - rho) of the first st
 the fraction ``patch_debias`` is subtracted (Buades, Coll & Morel 2005: all of it) in SURE's candidates and in
 the final pass.
 
+``sure_spectrum=flat`` measures the noise model's spectrum in the input's flattest tiles instead of on the residual
+of the fitted filter with doubled spatial sigmas (session 9: measured, not the default).
+
 Collapse guard (``strength=sure`` with the patch range): when the fitted filter's residual holds less than
 half the finest band's noise estimate, the fit has collapsed to near the identity; the paper's pixel-range
 filter is then fitted too (same seed, 9 x 9 window) and SURE decides between it, at its fitted strength, and
@@ -59,7 +62,7 @@ def strength_search(config: Mapping[str, Any], low: float, high: float) -> Stren
     if not tissue_high > tissue_low:
         raise UserError(f"sure_window_high ({tissue_high:g}) must be above sure_window_low ({tissue_low:g})")
     return StrengthSearch(tissue=((tissue_low - low) / (high - low), (tissue_high - low) / (high - low)),
-                          crop=config["sure_crop"] or 1 << 30)
+                          crop=config["sure_crop"] or 1 << 30, spectrum=config["sure_spectrum"])
 
 
 def summarise(maps: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
@@ -98,7 +101,7 @@ class Filter2NoisePipeline:
             sigma_scale, range_scale = config["sigma_scale"], config["range_scale"]
             noise = None
             if search is not None and config["patch_debias"] and config["range_patch"]:
-                noise = patch_noise(net, y, search.spectrum_sigma_scale, config["patch_debias"])
+                noise = patch_noise(net, y, search.spectrum_sigma_scale, config["patch_debias"], search.spectrum)
             if search is not None:
                 paper: list = []  # the paper's pixel-range filter, fitted only if the patch-range fit collapsed
 

@@ -36,6 +36,9 @@ FILTER2NOISE_OPTIONS = (
            help="strength=sure with range_patch > 0: subtract this fraction of the noise's expected part "
                 "2 sigma^2 (1 - rho) from the first stage's patch distances (1: Buades et al. 2005; 0: off), "
                 "sigma and rho from SURE's noise model"),
+    Option(name="sure_spectrum", default="residual", choices=("residual", "flat"),
+           help="strength=sure: the noise spectrum from the residual of the fitted filter with its spatial sigmas "
+                "doubled (residual) or from the input's flattest 32x32 tiles (flat)"),
     Option(name="sure_window_low", default=-160.0, minimum=-10000.0, maximum=10000.0,
            help="strength=sure: lowest HU of the tissue whose error is estimated (default: RED-CNN's -160)"),
     Option(name="sure_window_high", default=240.0, minimum=-10000.0, maximum=10000.0,

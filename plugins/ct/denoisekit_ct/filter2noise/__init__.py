@@ -14,5 +14,6 @@ code is CC BY-NC and was not used). One idea per module:
 * :mod:`.correlated_noise` and :mod:`.sure_strength` (our extension): a model of the correlated,
   non-stationary noise measured on the fit's residual, and the choice of the sigmas' global scales by
   Stein's unbiased risk estimate; the same model can debias the patch distance (option ``patch_debias``,
-  :func:`.bilateral.noise_bias`).
+  :func:`.bilateral.noise_bias`), and its spectrum can come from the input's flattest tiles instead
+  (option ``sure_spectrum=flat``, :func:`.correlated_noise.flat_tile_spectrum`).
 """

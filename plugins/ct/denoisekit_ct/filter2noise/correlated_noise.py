@@ -82,3 +82,47 @@ class PatchNoise:
     def crop(self, top: int, left: int, height: int, width: int) -> PatchNoise:
         """The model of the crop at (``top``, ``left``) of the image."""
         return PatchNoise(self.variance[..., top:top + height, left:left + width], self.correlation)
+
+
+def plane_detrend(tiles: torch.Tensor) -> torch.Tensor:
+    """(N, T, T) ``tiles`` minus each one's least-squares plane a + b row + c column."""
+    n, t, _ = tiles.shape
+    ramp = torch.arange(t, dtype=tiles.dtype, device=tiles.device) - (t - 1) / 2
+    basis = torch.stack([torch.ones(t, t, dtype=tiles.dtype, device=tiles.device),
+                         ramp[:, None].expand(t, t), ramp[None, :].expand(t, t)]).view(3, -1)
+    flat = tiles.reshape(n, -1)
+    coefficients = flat @ basis.T / basis.square().sum(1)  # the basis is orthogonal on the grid
+    return (flat - coefficients @ basis).view(n, t, t)
+
+
+def flat_tile_spectrum(images: torch.Tensor, smooth: torch.Tensor, std: torch.Tensor, tile: int = 32,
+                       fraction: float = 0.25) -> torch.Tensor | None:
+    """The amplitude spectrum (as :func:`amplitude_spectrum`, (1, 1, H, W)) of the noise of (B, 1, H, W)
+    ``images``, measured in their flattest tiles, not on a denoiser's residual: the ``tile`` x ``tile`` tiles
+    (cut to about half the image's side) are ranked by the standard deviation of ``smooth`` (a denoised
+    ``images``) over the mean level ``std`` (the map D) in them, and the flattest ``fraction`` of them, minus
+    their least-squares plane and over D, give the noise's biased autocorrelation (zero-padded periodograms:
+    Bartlett 1948), lags below ``tile`` on each axis. Embedded in the H x W lag grid, its DFT is the
+    spectrum there, non-negative (samples of |DTFT|^2). A residual lacks the low frequencies of the noise
+    the denoiser keeps and holds the structure it removes; a flat tile of the input has all of its noise and
+    little structure (docs/domains/ct-filter2noise.md, Session 9). None where the image holds no tile of
+    8 x 8 pixels."""
+    h, w = images.shape[-2:]
+    tile = min(tile, (h + 1) // 2, (w + 1) // 2)
+    if tile < 8:
+        return None
+
+    def tiles_of(x: torch.Tensor) -> torch.Tensor:
+        return F.unfold(x, tile, stride=tile).transpose(1, 2).reshape(-1, tile, tile)
+
+    noisy, structure, level = tiles_of(images), tiles_of(smooth), tiles_of(std)
+    score = structure.std(dim=(1, 2)) / level.mean(dim=(1, 2))
+    keep = score.argsort()[:max(1, round(fraction * len(score)))]
+    z = plane_detrend(noisy[keep]) / level[keep]
+    power = torch.fft.fft2(z, s=(2 * tile, 2 * tile)).abs().square().mean(0)
+    lags = torch.fft.ifft2(power).real  # the biased autocorrelation, lag (dy, dx) at (dy mod 2T, dx mod 2T)
+    rows = torch.arange(-(tile - 1), tile, device=images.device)
+    grid = images.new_zeros(h, w)
+    grid[(rows % h)[:, None], (rows % w)[None, :]] = lags[(rows % (2 * tile))[:, None], (rows % (2 * tile))[None, :]]
+    spectrum = torch.fft.fft2(grid).real.clamp_min(0.0)
+    return (spectrum / spectrum.mean()).sqrt()[None, None]

@@ -47,6 +47,7 @@ from denoisekit_ct.filter2noise.correlated_noise import (
     PatchNoise,
     amplitude_spectrum,
     autocorrelation,
+    flat_tile_spectrum,
     local_std,
     synthesise,
 )
@@ -64,6 +65,7 @@ class StrengthSearch:
     crop: int = 96
     epsilon: float = 0.01
     spectrum_sigma_scale: float = 2.0
+    spectrum: str = "residual"  # "flat": the spectrum from the input's flattest tiles (flat_tile_spectrum)
     collapse_ratio: float = 0.5  # residual level / finest-band noise estimate below which the fit has collapsed
     fallback_scales: tuple[tuple[float, float], ...] = ((1.0, 1.0),)  # the fallback's candidates: its fitted strength
 
@@ -120,15 +122,21 @@ def sure_risk(denoiser: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor,
     return weight * ((f - y).square() - std.square() + 2 * divergence)
 
 
-def measure_noise(net: Filter2NoiseNet, crops: list[torch.Tensor],
-                  spectrum_sigma_scale: float) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
-    """The noise model of :mod:`.correlated_noise` measured on ``net``'s residuals on ``crops``: per crop the
-    fitted output and the local level D (from the fitted filter's residual), and the amplitude spectrum (from
-    the residual of the filter with its spatial sigmas times ``spectrum_sigma_scale``). ``net`` is left at
-    (1, 1)."""
+def measure_noise(net: Filter2NoiseNet, crops: list[torch.Tensor], spectrum_sigma_scale: float,
+                  spectrum: str = "residual") -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+    """The noise model of :mod:`.correlated_noise` measured on ``net``'s residuals on ``crops`` (all of one
+    shape): per crop the fitted output and the local level D (from the fitted filter's residual), and the
+    amplitude spectrum: with ``spectrum="residual"`` from the residual of the filter with its spatial sigmas
+    times ``spectrum_sigma_scale``, with ``"flat"`` from the crops' flattest tiles
+    (:func:`.correlated_noise.flat_tile_spectrum`; the residual's where the crops are too small for a tile).
+    ``net`` is left at (1, 1)."""
     net.set_scales(1.0, 1.0)
     fitted = [net(c) for c in crops]
     stds = [local_std(c - f) for c, f in zip(crops, fitted, strict=True)]
+    if spectrum == "flat":
+        amplitude = flat_tile_spectrum(torch.cat(crops), torch.cat(fitted), torch.cat(stds))
+        if amplitude is not None:
+            return fitted, stds, amplitude
     net.set_scales(spectrum_sigma_scale, 1.0)  # the spectrum from a smoother filter's residual
     amplitude = amplitude_spectrum(torch.cat([(c - net(c)) / d for c, d in zip(crops, stds, strict=True)]))
     net.set_scales(1.0, 1.0)
@@ -136,19 +144,20 @@ def measure_noise(net: Filter2NoiseNet, crops: list[torch.Tensor],
 
 
 def noise_model(net: Filter2NoiseNet, crops: list[torch.Tensor], spectrum_sigma_scale: float,
-                generator: torch.Generator) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
+                generator: torch.Generator,
+                spectrum: str = "residual") -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
     """:func:`measure_noise`'s fitted outputs and levels D per crop, and one probe per crop drawn from the model."""
-    fitted, stds, amplitude = measure_noise(net, crops, spectrum_sigma_scale)
+    fitted, stds, amplitude = measure_noise(net, crops, spectrum_sigma_scale, spectrum)
     return fitted, stds, [synthesise(d, amplitude, generator) for d in stds]
 
 
 @torch.no_grad()
 def patch_noise(net: Filter2NoiseNet, y: torch.Tensor, spectrum_sigma_scale: float = 2.0,
-                fraction: float = 1.0) -> PatchNoise:
+                fraction: float = 1.0, spectrum: str = "residual") -> PatchNoise:
     """The noise model of the whole (1, 1, H, W) ``y``, measured as :func:`measure_noise` does on SURE's crops,
     for the bias-subtracted patch distance: the variance D^2 per pixel (times ``fraction``, the part of the
     bias to subtract) and the spectrum's autocorrelation."""
-    _, stds, amplitude = measure_noise(net, [y], spectrum_sigma_scale)
+    _, stds, amplitude = measure_noise(net, [y], spectrum_sigma_scale, spectrum)
     return PatchNoise(fraction * stds[0].square(), autocorrelation(amplitude))
 
 
@@ -180,14 +189,15 @@ def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearc
     windows = crop_windows(shape, search.crop, margin, search.crops, patch, generator)
     crops = [y[..., t:t + h, s:s + w] for t, s, h, w in windows]
     state = generator.get_state()
-    fitted, stds, probes = noise_model(net, crops, search.spectrum_sigma_scale, generator)
+    fitted, stds, probes = noise_model(net, crops, search.spectrum_sigma_scale, generator, search.spectrum)
     denoisers = {False: net}
     if fallback is not None and noise_level:
         level = float(torch.cat([d.flatten() for d in stds]).median())
         if level < search.collapse_ratio * noise_level:
             denoisers[True] = fallback()
             generator.set_state(state)  # the same probe draw, coloured by the fallback's model
-            fitted, stds, probes = noise_model(denoisers[True], crops, search.spectrum_sigma_scale, generator)
+            fitted, stds, probes = noise_model(denoisers[True], crops, search.spectrum_sigma_scale, generator,
+                                               search.spectrum)
     low, high = search.tissue
     weights = [((f > low - 3 * d) & (f < high + 3 * d)).to(y.dtype) for f, d in zip(fitted, stds, strict=True)]
     cut = [lambda v, win=win: interior(v, win, shape, margin) for win in windows]
