@@ -44,6 +44,8 @@ SGMSE_TRAINING_OPTIONS = (
     Option(name="ema", default=0.999, minimum=0.0, maximum=0.99999, help="decay of the weights' moving average"),
     Option(name="checkpoint_every", default=500, minimum=1, maximum=1_000_000,
            help="optimiser steps between checkpoints"),
+    Option(name="babble", default=0.0, minimum=0.0, maximum=1.0,
+           help="share of the crops whose noise is replaced by babble of 3-6 other training utterances at 0-15 dB"),
 )
 
 CLEARBUDS_OPTIONS = (

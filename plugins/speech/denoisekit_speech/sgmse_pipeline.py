@@ -125,7 +125,8 @@ def fit(data: TrainingData, checkpoints: Path, config: Mapping[str, Any], ctx: R
         weights = train(pairs, size=config["size"], crop_frames=config["crop_frames"], steps=config["iterations"],
                         batch=config["batch"], lr=config["lr"], ema_decay=config["ema"], schedule=schedule,
                         device=ctx.device, seed=ctx.seed, checkpoints=Path(checkpoints),
-                        checkpoint_every=config["checkpoint_every"], progress=ctx.show_progress, process=process)
+                        checkpoint_every=config["checkpoint_every"], progress=ctx.show_progress, process=process,
+                        babble=config["babble"])
     seconds = sum(c.shape[-1] for c, _ in pairs) / RATE
     return FitResult(weights, notes={"pairs": len(pairs), "seconds": round(seconds, 1), "size": config["size"],
-                                     "process": process})
+                                     "process": process, "babble": config["babble"]})

@@ -45,9 +45,11 @@ def payload(model: SpectrogramScore, size: str) -> dict:
 
 def train(pairs: Sequence[Pair], *, size: str, crop_frames: int, steps: int, batch: int, lr: float,
           ema_decay: float, schedule, device: torch.device | str, seed: int, checkpoints: Path | None = None,
-          checkpoint_every: int | None = None, progress: bool = False, process: str = "ouve") -> dict:
+          checkpoint_every: int | None = None, progress: bool = False, process: str = "ouve",
+          babble: float = 0.0) -> dict:
     """Train a ``size`` network for ``process`` (on ``schedule``) on 16 kHz ``(clean, noisy)`` pairs until ``steps``
-    (resuming from ``checkpoints``) and return the EMA network's payload."""
+    (resuming from ``checkpoints``) and return the EMA network's payload; ``babble`` as in
+    :class:`ScoreMatchingLoss`."""
     from denoisekit.api import Trainer
 
     if size not in SIZES:
@@ -56,7 +58,8 @@ def train(pairs: Sequence[Pair], *, size: str, crop_frames: int, steps: int, bat
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build_model(size, schedule, process)
-    trainer = Trainer(model, ScoreMatchingLoss(crop_frames, batch), lambda p: torch.optim.Adam(p, lr=lr),
+    trainer = Trainer(model, ScoreMatchingLoss(crop_frames, batch, babble=babble),
+                      lambda p: torch.optim.Adam(p, lr=lr),
                       device=device, seed=seed, ema_decay=ema_decay, checkpoint_dir=checkpoints,
                       checkpoint_every=checkpoint_every, progress=progress)
     if checkpoints is not None:
