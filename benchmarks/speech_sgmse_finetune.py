@@ -6,7 +6,7 @@ speech-train with babble of 3 to 6 other training utterances at 0 to 15 dB in a 
 benchmarks/speech_sgmse_tune.py. Run in the background:
 
     OMP_NUM_THREADS=1 nohup .venv/bin/python benchmarks/speech_sgmse_finetune.py --data /tmp/speech-train \\
-        --out /tmp/sgmse_ft --steps 2000 --crop-frames 64 --batch 4 --lr 3e-4 --lr-end 3e-5 --babble 0.5 \\
+        --out /tmp/sgmse_ft --steps 700 --crop-frames 64 --batch 4 --lr 3e-4 --lr-end 3e-5 --babble 0.5 \\
         > /tmp/sgmse_ft.log 2>&1 &
 """
 
