@@ -17,17 +17,17 @@ CLUTTER_OPTIONS = (
 )
 
 CLUTTER_TRAIN_OPTIONS = (
-    Option(name="iterations", default=2400, minimum=1, maximum=10_000_000, help="optimiser steps"),
+    Option(name="iterations", default=3000, minimum=1, maximum=10_000_000, help="optimiser steps"),
     Option(name="batch", default=4, minimum=1, maximum=512, help="crops per step"),
     Option(name="frames", default=7, minimum=1, maximum=256, help="frames per training crop"),
     Option(name="patch", default=48, minimum=8, maximum=1024,
            help="side of the square training crops (a multiple of 2^(levels - 1))"),
-    Option(name="lr", default=5e-4, minimum=1e-7, maximum=1.0, help="Adam learning rate"),
+    Option(name="lr", default=1e-3, minimum=1e-7, maximum=1.0, help="Adam learning rate"),
     Option(name="filters", default=8, minimum=1, maximum=256, help="features at the first level (doubled per level)"),
     Option(name="levels", default=3, minimum=2, maximum=6, help="resolutions of the 3-D U-Net"),
     Option(name="upsample", default="resize", choices=("resize", "transpose"),
            help="decoder upsampling: nearest resize + 3x3 convolution (no checkerboard) or transposed convolution"),
-    Option(name="residual", default="gain", choices=("gain", "negative", "free"),
+    Option(name="residual", default="negative", choices=("negative", "gain", "free"),
            help="output form: input times an envelope gain <= 1 (haze only adds power), input + min(residual, 0), "
                 "or input + any residual"),
     Option(name="loss", default="db", choices=("db", "envelope"),
