@@ -51,6 +51,18 @@ def score(estimate: np.ndarray, clean: np.ndarray) -> np.ndarray:
     return np.array([pesq_wb(estimate, clean, rate=RATE), estoi(estimate, clean, rate=RATE), si_sdr(estimate, clean)])
 
 
+def print_table(condition: str, rows: dict[str, list[np.ndarray]]) -> None:
+    """Mean PESQ-WB / ESTOI / SI-SDR per method of one condition, and the share of files on which a method beats
+    both the noisy input and ``speech/wiener`` on all three metrics (the rows ``noisy`` and ``speech/wiener``)."""
+    base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
+    print(f"\n{condition}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n|---|---|---|---|---|")
+    for label, values in rows.items():
+        v = np.array(values)
+        wins = np.mean(np.all(v > base, axis=1))
+        print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | {wins:.2f} |",
+              flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("weights", type=Path, nargs="+")
@@ -81,13 +93,7 @@ def main() -> None:
                 for mix in a.mix or [0.0]:
                     label = f"{path.parent.name}/{path.name} mix {mix:g}"
                     rows.setdefault(label, []).append(score((1 - mix) * out + mix * noisy, clean))
-        base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
-        print(f"\n{condition}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n|---|---|---|---|---|")
-        for label, values in rows.items():
-            v = np.array(values)
-            wins = np.mean(np.all(v > base, axis=1))
-            print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | {wins:.2f} |",
-                  flush=True)
+        print_table(condition, rows)
 
 
 if __name__ == "__main__":

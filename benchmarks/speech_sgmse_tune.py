@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from denoisekit_speech.sgmse_data import pair_files, read_pairs
-from speech_clearbuds_tune import conditions, score
+from speech_clearbuds_tune import conditions, print_table, score
 from speech_train_sgmse import read16k
 
 from denoisekit.api import RunContext, Sample
@@ -59,13 +59,7 @@ def main() -> None:
                     for mix in a.mix or [0.0]:
                         label = f"{path.parent.name}/{path.name} N={n} mix {mix:g}"
                         rows.setdefault(label, []).append(score((1 - mix) * out + mix * noisy, clean))
-        base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
-        print(f"\n{condition}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n|---|---|---|---|---|")
-        for label, values in rows.items():
-            v = np.array(values)
-            wins = np.mean(np.all(v > base, axis=1))
-            print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | {wins:.2f} |",
-                  flush=True)
+        print_table(condition, rows)
 
 
 if __name__ == "__main__":
