@@ -20,8 +20,10 @@ that lies at least half inside the body (> -500 HU), the first --crops of them i
 CT_small.dcm, which is only 128x128, is simulated as it is (its rays cross only what the image shows, so
 the same I0 gives less noise: --small-doses sets its I0s).
 
-Methods: ct/filter2noise with its defaults, and any --f2n variants "key=value,..."; scikit-image
-denoise_nl_means (fast mode, its default patch 7 / distance 11) with h = k sigma, sigma the standard
+Methods: ct/filter2noise with its defaults, and any --f2n variants "key=value,..." (with nlm_candidate=true the
+cell also names SURE's pick per case: filter2noise or nlm); scikit-image
+denoise_nl_means (fast mode, its default patch 7 / distance 11; denoisekit_ct.filter2noise.nlm_candidate, the same
+NLM that nlm_candidate ranks) with h = k sigma, sigma the standard
 deviation of the noisy input in its most uniform 32x32 window inside the body (ct_metrics.uniform_window on
 the input: no reference involved), k in --nlm-k; with --oracle also NLM with h picked against the
 reference. Metrics: ct_psnr / ct_ssim ([-160, 240] HU, RED-CNN convention, data range 400).
@@ -113,24 +115,24 @@ def cases(names: tuple[str, ...], doses: list[float], seed: int, crops: int, who
 
 def flat_sigma(noisy: np.ndarray) -> float:
     """Noise std (HU) of the noisy input in its own most uniform 32x32 window inside the body."""
-    from denoisekit_ct.ct_metrics import uniform_window
+    from denoisekit_ct.filter2noise.nlm_candidate import flat_sigma
 
-    return float(np.std(noisy[uniform_window(noisy)].astype(np.float64)))
+    return flat_sigma(noisy)
 
 
 def nlm(noisy: np.ndarray, h_hu: float) -> np.ndarray:
-    from skimage.restoration import denoise_nl_means
+    """The peer: the NLM that ``nlm_candidate`` ranks (7/11, fast mode), h in HU."""
+    from denoisekit_ct.filter2noise.nlm_candidate import nlm_hu
 
-    low, width = -1024.0, 4096.0
-    x = (noisy - low) / width
-    return (denoise_nl_means(x, h=h_hu / width, patch_size=7, patch_distance=11, fast_mode=True) * width
-            + low).astype(np.float32)
+    return nlm_hu(noisy, h_hu)
 
 
-def filter2noise(noisy: np.ndarray, overrides: dict, seed: int = 0) -> np.ndarray:
+def filter2noise(noisy: np.ndarray, overrides: dict, seed: int = 0) -> tuple[np.ndarray, str]:
+    """The pipeline's output and, with ``nlm_candidate``, which candidate SURE picked ("" otherwise)."""
     from denoisekit.sample import Sample
 
-    return run_pipeline("filter2noise", Sample(noisy, "HW", "npy", {}), overrides, seed)[0]
+    out, _, notes = run_pipeline("filter2noise", Sample(noisy, "HW", "npy", {}), overrides, seed)
+    return out, ",".join(notes.get("sure_pick", []))
 
 
 def scores(estimate: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
@@ -176,12 +178,13 @@ def main() -> None:
                                       for k in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0))
         for label, overrides in variants:
             start = time.process_time()
-            cells[f"F2N {label}"] = scores(filter2noise(case.noisy, overrides), case.reference)
-            cells[f"F2N {label}"] += (time.process_time() - start,)
+            out, pick = filter2noise(case.noisy, overrides)
+            cells[f"F2N {label}"] = scores(out, case.reference) + (time.process_time() - start, pick)
         for key, value in cells.items():
             totals.setdefault(key, []).append(value[0])
         row = [case.name, f"{case.i0:g}", f"{sigma:.1f}"]
-        row += [f"{v[0]:.2f} / {v[1]:.3f}" + (f" ({v[2]:.0f} s)" if len(v) > 2 else "") for v in cells.values()]
+        row += [f"{v[0]:.2f} / {v[1]:.3f}" + (f" ({v[2]:.0f} s{', ' + v[3] if v[3] else ''})" if len(v) > 2 else "")
+                for v in cells.values()]
         print("| " + " | ".join(row) + " |", flush=True)
     print("| mean ct_psnr | | | " + " | ".join(f"{np.mean(v):.2f}" for v in totals.values()) + " |")
     print(f"load average after: {', '.join(f'{v:.1f}' for v in os.getloadavg())}", flush=True)

@@ -23,6 +23,12 @@ the final pass.
 ``sure_spectrum=flat`` measures the noise model's spectrum in the input's flattest tiles instead of on the residual
 of the fitted filter with doubled spatial sigmas (session 9: measured, not the default).
 
+NLM candidate (``nlm_candidate``, with ``strength=sure``): non-local means with h from the input's flattest window
+(:mod:`denoisekit_ct.filter2noise.nlm_candidate`, the benchmark's peer) is ranked against the grid's best by the same
+SURE, noise model and probe; when its estimate is lower the slice is non-local means' output. Which one each slice
+got is listed in ``notes["sure_pick"]`` ("filter2noise" or "nlm"), NLM's h (HU) in ``notes["nlm_h_hu"]``; the sigma
+maps are the fitted filter's at SURE's scales either way.
+
 Collapse guard (``strength=sure`` with the patch range): when the fitted filter's residual holds less than
 half the finest band's noise estimate, the fit has collapsed to near the identity; the paper's pixel-range
 filter is then fitted too (same seed, 9 x 9 window) and SURE decides between it, at its fitted strength, and
@@ -41,6 +47,7 @@ import torch
 from denoisekit.api import PipelineResult, RunContext, Sample, UserError, estimate_sigma
 from denoisekit_ct.denoise_slices import denoise_slices, to_hu, to_unit, window, with_description
 from denoisekit_ct.filter2noise.fit import FitSettings, denoise, fit
+from denoisekit_ct.filter2noise.nlm_candidate import NLM_H_PER_SIGMA, flat_sigma, nlm, nlm_denoiser
 from denoisekit_ct.filter2noise.sure_strength import StrengthSearch, choose_strength, patch_noise
 
 INITIAL_RANGE_PER_MAD = 6.0
@@ -86,9 +93,13 @@ class Filter2NoisePipeline:
     def __call__(self, sample: Sample, config: Mapping[str, Any], ctx: RunContext) -> PipelineResult:
         low, high = window(config)
         search = strength_search(config, low, high) if config["strength"] == "sure" else None
+        if config["nlm_candidate"] and search is None:
+            raise UserError("nlm_candidate=true needs strength=sure (SURE ranks the NLM candidate)")
         maps: list[np.ndarray] = []
         chosen: list[tuple[float, float]] = []
         fallbacks: list[dict[str, Any]] = []
+        picks: list[str] = []
+        nlm_h: list[float] = []
 
         def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             x = to_unit(hu, low, high)
@@ -112,12 +123,17 @@ class Filter2NoisePipeline:
                         paper.append(fit(y, settings, slice_ctx.seed))
                     return paper[0]
 
+                others = {}
+                if config["nlm_candidate"]:
+                    nlm_h.append(NLM_H_PER_SIGMA * flat_sigma(hu))
+                    others["nlm"] = nlm_denoiser(nlm_h[-1] / (high - low))
                 with slice_ctx.stage("strength"):
                     choice = choose_strength(net, y, search, slice_ctx.seed,
                                              slice_ctx.progress if slice_ctx.show_progress else None,
                                              noise_level=noise_level,
                                              fallback=fit_paper_filter if config["range_patch"] else None,
-                                             noise=noise)
+                                             noise=noise, others=others)
+                picks.append(choice.other or "filter2noise")
                 chosen.append((choice.sigma_scale, choice.range_scale))
                 if paper:
                     fallbacks.append({"slice": len(chosen) - 1, "paper_filter_chosen": choice.fallback})
@@ -128,6 +144,9 @@ class Filter2NoisePipeline:
                 out, stage_maps = denoise(net, y, sigma_scale, range_scale, noise)
             p = config["patch"]
             maps.append(torch.cat(stage_maps)[..., ::p, ::p].cpu().numpy())
+            if picks and picks[-1] == "nlm":
+                with slice_ctx.stage("nlm"):
+                    return to_hu(nlm(x, nlm_h[-1] / (high - low)), low, high)
             return to_hu(out[0, 0].cpu().numpy(), low, high)
 
         result = denoise_slices(sample, self.name, MIN_SIDE, ctx, one_slice)
@@ -140,6 +159,10 @@ class Filter2NoisePipeline:
         if chosen:
             notes["sure_scales"] = [list(c) for c in chosen]  # per slice: (sigma_scale, range_scale) chosen
             description += " SURE"
+        if nlm_h:
+            notes["sure_pick"] = picks  # per slice: "filter2noise" or "nlm", the lower SURE
+            notes["nlm_h_hu"] = [round(h, 2) for h in nlm_h]
+            description += f" (NLM on {picks.count('nlm')} of {len(picks)} slices)" if "nlm" in picks else ""
         if fallbacks:  # slices whose patch-range fit collapsed: the paper's filter was fitted and ranked too
             notes["sure_collapse_guard"] = fallbacks
         restored = with_description(result.sample, f"{description} sigma_scale={config['sigma_scale']:g} "

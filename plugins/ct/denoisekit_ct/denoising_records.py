@@ -39,6 +39,9 @@ FILTER2NOISE_OPTIONS = (
     Option(name="sure_spectrum", default="residual", choices=("residual", "flat"),
            help="strength=sure: the noise spectrum from the residual of the fitted filter with its spatial sigmas "
                 "doubled (residual) or from the input's flattest 32x32 tiles (flat)"),
+    Option(name="nlm_candidate", default=False,
+           help="strength=sure: also rank non-local means (7/11, h = 1.8 x the std of the input's flattest 32x32 "
+                "window) by the same SURE and return it when its estimated error is lower"),
     Option(name="sure_window_low", default=-160.0, minimum=-10000.0, maximum=10000.0,
            help="strength=sure: lowest HU of the tissue whose error is estimated (default: RED-CNN's -160)"),
     Option(name="sure_window_high", default=240.0, minimum=-10000.0, maximum=10000.0,

@@ -32,12 +32,16 @@ A fit that collapsed to near the identity (the patch range can, on small images 
 leaves a residual with almost no noise in it, so neither the noise model nor SURE can see that more
 smoothing would help; :func:`choose_strength` detects it by the residual's level against the finest
 wavelet band's noise estimate and then also ranks a fallback denoiser (see there).
+
+Other denoisers (``others``: the pipeline's is non-local means, option ``nlm_candidate``) can be ranked against
+the grid's best with the same model, probe and weight, as black boxes: the finite difference above needs only
+their outputs. The lower estimate wins.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -80,6 +84,8 @@ class StrengthChoice:
     risks: dict[tuple[float, float], float]
     fallback: bool = False  # the chosen scales apply to the fallback denoiser, not to the fitted one
     fallback_risks: dict[tuple[float, float], float] = field(default_factory=dict)  # empty when not fitted
+    other: str | None = None  # the name of the ``others`` denoiser chosen instead of the grid, if one was
+    other_risks: dict[str, float] = field(default_factory=dict)  # every ``others`` denoiser's estimated risk
 
 
 def crop_windows(shape: tuple[int, int], crop: int, margin: int, count: int, patch: int,
@@ -166,11 +172,14 @@ def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearc
                     progress: Callable[..., Iterable[tuple[float, float]]] | None = None,
                     noise_level: float | None = None,
                     fallback: Callable[[], Filter2NoiseNet] | None = None,
-                    noise: PatchNoise | None = None) -> StrengthChoice:
+                    noise: PatchNoise | None = None,
+                    others: Mapping[str, Callable[[torch.Tensor], torch.Tensor]] | None = None) -> StrengthChoice:
     """The (sigma_scale, range_scale) of ``search``'s grid with the lowest SURE of ``net`` on (1, 1, H, W)
     ``y`` (every pair of the two lists); ``seed`` fixes the crops and the probe. ``net``'s scales are left
     at (1, 1). ``noise`` (:func:`patch_noise` of ``y``), when given, is the model ``net``'s candidates
     debias their patch distances with, as they will denoise ``y`` (held fixed in the divergence).
+    ``others`` (name -> denoiser of (B, 1, H, W) tensors, reaching no further than ``net``) are ranked with the
+    same crops, model, probe and weight; one whose risk is below the grid's best is returned as ``other``.
 
     Guard against a collapsed fit: when the median local level of ``net``'s residual is below
     ``search.collapse_ratio`` times ``noise_level`` (the finest Haar band's estimate, which itself
@@ -218,5 +227,11 @@ def choose_strength(net: Filter2NoiseNet, y: torch.Tensor, search: StrengthSearc
             for part, c, wt, b, d, n in zip(cut, crops, weights, probes, stds, crop_noise, strict=True)) / total
         denoiser.set_scales(1.0, 1.0)
     best = min(risks, key=risks.__getitem__)
+    other_risks = {
+        name: sum(float(part(sure_risk(denoiser, c, d, b, wt, search.epsilon)).sum())
+                  for part, c, wt, b, d in zip(cut, crops, weights, probes, stds, strict=True)) / total
+        for name, denoiser in (others or {}).items()}
+    other = min(other_risks, key=other_risks.__getitem__, default=None)
     return StrengthChoice(best[1], best[2], {k[1:]: v for k, v in risks.items() if not k[0]}, best[0],
-                          {k[1:]: v for k, v in risks.items() if k[0]})
+                          {k[1:]: v for k, v in risks.items() if k[0]},
+                          other if other is not None and other_risks[other] < risks[best] else None, other_risks)
