@@ -15,10 +15,11 @@ clutter3d.pt).
 
 The shipped weights (session 9): ``--reverberation-only`` (30 sequences), seed 0, one CPU thread on the shared
 2-core machine under a load of about 7; the EMA weights of the step-2000 checkpoint (OUT/checkpoints/
-step-00002000.pt, converted by benchmarks/ultrasound_sequence_clutter_tune.py) of a 3000-step run stopped there
-for time (about 1900 s). Chosen on the tuning sequences 5100 and 5101 (gain 0.9) with
-benchmarks/ultrasound_sequence_clutter_tune.py among the checkpoints of four runs; the table is in
-docs/domains/ultrasound-sequences.md.
+step-00002000.pt, converted by benchmarks/ultrasound_sequence_clutter_tune.py) of a 3000-step run (about 1900 s
+to step 2000). The run was stopped at step 2000 for time, then resumed to 3000 with ``denoisekit train ... --resume``
+and the options above. Chosen on the tuning sequences 5100 and 5101 (gain 0.9) with
+benchmarks/ultrasound_sequence_clutter_tune.py among the checkpoints of five runs: steps 2500 and 3000 gain more
+gCNR but have a higher mean KS than step 2000. The table is in docs/domains/ultrasound-sequences.md.
 
 Run (1 thread, CPU): OMP_NUM_THREADS=1 python benchmarks/ultrasound_sequence_train.py --data DATA --output OUT \
     --reverberation-only

@@ -106,6 +106,7 @@ def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> F
     trainer = Trainer(model, loss_fn, lambda p: torch.optim.Adam(p, lr=config["lr"]), device=ctx.device,
                       seed=ctx.seed, ema_decay=decay, grad_clip=1.0, checkpoint_dir=checkpoints,
                       checkpoint_every=max(1, min(500, config["iterations"])), progress=True)
+    trainer.resume(checkpoints, missing_ok=True)  # `train --resume`: continue from the newest step-*.pt
     trainer.fit(epoch, config["iterations"])
     best = trainer.ema.module if trainer.ema is not None else trainer.module
     weights = {"model": {k: v.cpu() for k, v in best.state_dict().items()}, "filters": config["filters"],

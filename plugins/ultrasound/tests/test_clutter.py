@@ -2,8 +2,9 @@
 resize upsampling maps a constant feature map to a constant one where the transposed convolution leaves a 2-pixel
 checkerboard, the gain and negative forms never brighten a pixel, weights without the new options load in the old
 form, the envelope loss has its closed form, training on a small simulated set removes a static near-field clutter
-band from held-out sequences (through ``denoisekit train`` and ``denoisekit run``), the PyMUST sequence builder
-pairs moving tissue with static haze, and a one-frame sequence is a one-line error."""
+band from held-out sequences (through ``denoisekit train`` and ``denoisekit run``), ``train --resume``
+continues from the newest checkpoint, the PyMUST sequence builder pairs moving tissue with static haze, and a
+one-frame sequence is a one-line error."""
 
 from __future__ import annotations
 
@@ -144,6 +145,45 @@ def test_training_removes_static_near_field_clutter(tmp_path):
     bias_in, bias_out = hazy[:, near].mean() - ref[:, near].mean(), out[:, near].mean() - ref[:, near].mean()
     assert abs(bias_out) < 0.5 * bias_in, (bias_out, bias_in)
     assert abs(out[:, 12:].mean() - ref[:, 12:].mean()) < 1.0  # below the band the level is kept (dB)
+
+
+def test_train_resume_continues_from_the_newest_checkpoint(tmp_path):
+    data = tmp_path / "data"
+    for part in ("hazy", "clean"):
+        (data / part).mkdir(parents=True)
+    for i in range(2):
+        seq_rng = np.random.default_rng(i)
+        clean = _sequence(seq_rng, 5)
+        _write(clean + _band(seq_rng)[None], data / "hazy" / f"s{i}.hdf5")
+        _write(clean, data / "clean" / f"s{i}.hdf5")
+
+    def train(out: Path, iterations: int, *extra: str) -> dict:
+        sets = {"iterations": iterations, "batch": 2, "frames": 5, "patch": 16, "filters": 4, "levels": 2}
+        argv = ["train", "ultrasound/clutter-filter3d", "--data", str(data), "--output", str(out), "--quiet", *extra]
+        for k, v in sets.items():
+            argv += ["--set", f"{k}={v}"]
+        torch.manual_seed(0)  # the network's initial weights come from torch's global generator
+        assert cli(argv) == 0
+        return torch.load(out / "weights.pt", weights_only=True)["model"]
+
+    def stop_at_two(out: Path) -> Path:
+        """A 4-step run interrupted after step 2: its step-2 checkpoint and the 4-step run's options."""
+        train(out, 2)
+        options = json.loads((out / "train-options.json").read_text())
+        (out / "train-options.json").write_text(json.dumps({**options, "iterations": 4}))
+        return out / "checkpoints" / "step-00000002.pt"
+
+    straight = train(tmp_path / "straight", 4)
+    stop_at_two(tmp_path / "resumed")
+    resumed = train(tmp_path / "resumed", 4, "--resume")
+    assert all(torch.equal(resumed[k], straight[k]) for k in straight)  # same steps, batches and draws
+    # a checkpoint that says it is at the last step is returned as it is, not trained again
+    path = stop_at_two(tmp_path / "done")
+    state = torch.load(path, weights_only=True)
+    torch.save({**state, "step": 4}, path)
+    done = train(tmp_path / "done", 4, "--resume")
+    assert all(torch.equal(done[k], state["ema"]["module"][k]) for k in done)
+    assert not all(torch.equal(done[k], straight[k]) for k in done)
 
 
 def test_sequence_builder_pairs_moving_tissue_with_static_haze(tmp_path):
