@@ -87,8 +87,10 @@ def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> F
     from denoisekit_ultrasound.clutter_net import ClutterUNet3D
 
     pairs = load_pairs(data)
-    model = ClutterUNet3D(config["filters"], config["levels"], upsample=config["upsample"],
-                          residual=config["residual"], dynamic_range=DYNAMIC_RANGE)
+    with torch.random.fork_rng(devices=[]):  # the starting weights follow --seed, not torch's global generator
+        torch.manual_seed(ctx.seed)
+        model = ClutterUNet3D(config["filters"], config["levels"], upsample=config["upsample"],
+                              residual=config["residual"], dynamic_range=DYNAMIC_RANGE)
     if config["patch"] % model.multiple:
         raise InputError(data.folder, f"patch must be a multiple of {model.multiple} for {config['levels']} levels")
     per_epoch = 100

@@ -60,8 +60,10 @@ def _crops(frames: list[torch.Tensor], n: int, patch: int, g: torch.Generator) -
 def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> FitResult:
     tissue, haze = _load(data, "tissue"), _load(data, "haze")
     schedule = VESigmaT(sigma=25.0)
-    model = torch.nn.ModuleDict({"tissue": make_denoiser(config["channels"]),
-                                 "haze": make_denoiser(config["channels"])})
+    with torch.random.fork_rng(devices=[]):  # the starting weights follow --seed, not torch's global generator
+        torch.manual_seed(ctx.seed)
+        model = torch.nn.ModuleDict({"tissue": make_denoiser(config["channels"]),
+                                     "haze": make_denoiser(config["channels"])})
     batch, patch, per_epoch = config["batch"], config["patch"], 100
 
     def epoch(e: int):
