@@ -73,8 +73,8 @@ def run_filter2noise(noisy: np.ndarray, **overrides) -> tuple[np.ndarray, dict]:
 def test_sure_picks_nlm_where_it_is_far_better():
     """The 96 x 96 head phantom (piecewise constant) with white noise of 60 HU (seed 1): NLM (h = 1.8 x the flat
     window's std) scores 31.5 dB, the fitted filter at SURE's scales 30.0 dB; with ``nlm_candidate`` SURE picks NLM
-    and the output is NLM's. (On the same phantom at 40 HU, seed 0, it keeps the filter where NLM is 2.7 dB better:
-    the noise model's level, from the weakly fitted filter's residual, is low there; see the domain page.)"""
+    and the output is NLM's. (At 40 HU, seed 0, it keeps the filter where NLM is 2.7 dB better: a weakly fitted
+    filter's residual can under-state the noise level, which over-states NLM's risk; see the domain page.)"""
     clean = head_phantom(96, 0)[0]
     noise = np.random.default_rng(1).standard_normal(clean.shape)
     noisy = (clean + 60 * noise / noise.std()).astype(np.float32)

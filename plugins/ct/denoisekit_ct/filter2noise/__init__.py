@@ -15,5 +15,7 @@ code is CC BY-NC and was not used). One idea per module:
   non-stationary noise measured on the fit's residual, and the choice of the sigmas' global scales by
   Stein's unbiased risk estimate; the same model can debias the patch distance (option ``patch_debias``,
   :func:`.bilateral.noise_bias`), and its spectrum can come from the input's flattest tiles instead
-  (option ``sure_spectrum=flat``, :func:`.correlated_noise.flat_tile_spectrum`).
+  (option ``sure_spectrum=flat``, :func:`.correlated_noise.flat_tile_spectrum`);
+* :mod:`.nlm_candidate`: non-local means with h from the flattest window (the benchmark's peer), which SURE can
+  rank against the fitted filter (option ``nlm_candidate``).
 """
