@@ -16,7 +16,7 @@ from denoisekit_ct.filter2noise.nlm_candidate import NLM_H_PER_SIGMA, flat_sigma
 from denoisekit_ct.filter2noise.sure_strength import sure_risk
 from scipy.ndimage import gaussian_filter
 
-from denoisekit.api import Sample
+from denoisekit.api import RunContext, Sample
 from denoisekit.testing import cli
 
 torch.set_num_threads(1)
@@ -61,12 +61,9 @@ def test_black_box_sure_of_nlm_matches_its_true_error_under_correlated_noise():
 def run_filter2noise(noisy: np.ndarray, **overrides) -> tuple[np.ndarray, dict]:
     from denoisekit_ct import denoising_records
 
-    from denoisekit.pipeline import RunContext
-    from denoisekit.pipeline_result import as_result
-
     record = next(p for p in denoising_records.PIPELINES if p.name == "filter2noise")
     ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
-    result = as_result(record.factory()(Sample(noisy, "HW", "npy", {}), {**record.defaults(), **overrides}, ctx))
+    result = record.factory()(Sample(noisy, "HW", "npy", {}), {**record.defaults(), **overrides}, ctx)
     return result.sample.array, result.notes
 
 
