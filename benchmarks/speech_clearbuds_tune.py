@@ -14,6 +14,7 @@ share of utterances on which the method beats both the noisy input and speech/wi
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from denoisekit.api import RunContext, Sample
 from denoisekit.testing import PluginHost
 
 RATE = 16000
+Enhancer = Callable[[np.ndarray], Iterable[tuple[str, np.ndarray]]]  # noisy -> (label, enhanced) pairs
 
 
 def conditions(pairs: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
@@ -51,16 +53,34 @@ def score(estimate: np.ndarray, clean: np.ndarray) -> np.ndarray:
     return np.array([pesq_wb(estimate, clean, rate=RATE), estoi(estimate, clean, rate=RATE), si_sdr(estimate, clean)])
 
 
-def print_table(condition: str, rows: dict[str, list[np.ndarray]]) -> None:
-    """Mean PESQ-WB / ESTOI / SI-SDR per method of one condition, and the share of files on which a method beats
-    both the noisy input and ``speech/wiener`` on all three metrics (the rows ``noisy`` and ``speech/wiener``)."""
-    base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
-    print(f"\n{condition}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n|---|---|---|---|---|")
-    for label, values in rows.items():
-        v = np.array(values)
-        wins = np.mean(np.all(v > base, axis=1))
-        print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | {wins:.2f} |",
-              flush=True)
+def score_conditions(pairs: list[tuple[torch.Tensor, torch.Tensor]], enhance: Enhancer, mixes: list[float],
+                     only: str = "") -> None:
+    """Print, per condition, mean PESQ-WB / ESTOI / SI-SDR of the noisy input, speech/wiener with its defaults and
+    every ``(label, output)`` that ``enhance(noisy)`` yields, at every output mix; ``wins``: the share of files on
+    which a method beats both the noisy input and speech/wiener on all three metrics."""
+    wiener = PluginHost().pipeline("speech/wiener")
+    run_wiener, defaults = wiener.factory(), wiener.defaults()
+    print(f"{len(pairs)} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = share beating noisy and "
+          "speech/wiener on all three")
+    for condition, items in conditions(pairs).items():
+        if only and condition != only:
+            continue
+        rows: dict[str, list[np.ndarray]] = {}
+        for clean, noisy in items:
+            ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
+            w = run_wiener(Sample(array=noisy[:, None], axes="TC", format="wav", rate=RATE), defaults, ctx)
+            rows.setdefault("noisy", []).append(score(noisy, clean))
+            rows.setdefault("speech/wiener", []).append(score(w.sample.array[:, 0], clean))
+            for label, out in enhance(noisy):
+                for mix in mixes or [0.0]:
+                    rows.setdefault(f"{label} mix {mix:g}", []).append(score((1 - mix) * out + mix * noisy, clean))
+        base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
+        print(f"\n{condition}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n|---|---|---|---|---|")
+        for label, values in rows.items():
+            v = np.array(values)
+            wins = np.mean(np.all(v > base, axis=1))
+            print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | {wins:.2f} |",
+                  flush=True)
 
 
 def main() -> None:
@@ -73,27 +93,15 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(1)
     pairs = read_pairs(pair_files(a.data, "valid", (".wav",)), read16k)[: a.files or None]
-    wiener = PluginHost().pipeline("speech/wiener")
-    run_wiener, defaults = wiener.factory(), wiener.defaults()
     models = {path: load_model(path) for path in a.weights}
-    print(f"{len(pairs)} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = share beating noisy and "
-          "speech/wiener on all three")
-    for condition, items in conditions(pairs).items():
-        if a.only and condition != a.only:
-            continue
-        rows: dict[str, list[np.ndarray]] = {}
-        for clean, noisy in items:
-            ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
-            w = run_wiener(Sample(array=noisy[:, None], axes="TC", format="wav", rate=RATE), defaults, ctx)
-            rows.setdefault("noisy", []).append(score(noisy, clean))
-            rows.setdefault("speech/wiener", []).append(score(w.sample.array[:, 0], clean))
-            for path, model in models.items():
-                with torch.no_grad():
-                    out = enhance_offline(model, torch.from_numpy(noisy)[None, None])[0].numpy()
-                for mix in a.mix or [0.0]:
-                    label = f"{path.parent.name}/{path.name} mix {mix:g}"
-                    rows.setdefault(label, []).append(score((1 - mix) * out + mix * noisy, clean))
-        print_table(condition, rows)
+
+    def enhance(noisy: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+        for path, model in models.items():
+            with torch.no_grad():
+                out = enhance_offline(model, torch.from_numpy(noisy)[None, None])[0].numpy()
+            yield f"{path.parent.name}/{path.name}", out
+
+    score_conditions(pairs, enhance, a.mix, a.only)
 
 
 if __name__ == "__main__":

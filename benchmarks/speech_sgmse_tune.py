@@ -12,18 +12,17 @@ utterances on which it beats both the noisy input and speech/wiener on all three
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from denoisekit_speech.sgmse_data import pair_files, read_pairs
-from speech_clearbuds_tune import conditions, print_table, score
+from speech_clearbuds_tune import RATE, score_conditions
 from speech_train_sgmse import read16k
 
 from denoisekit.api import RunContext, Sample
 from denoisekit.testing import PluginHost
-
-RATE = 16000
 
 
 def main() -> None:
@@ -37,29 +36,18 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(1)
     pairs = read_pairs(pair_files(a.data, "valid", (".wav",)), read16k)[: a.files or None]
-    host = PluginHost()
-    wiener, sgmse = host.pipeline("speech/wiener"), host.pipeline("speech/sgmse")
-    run_wiener, run_sgmse = wiener.factory(), sgmse.factory()
-    print(f"{len(pairs)} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = share beating noisy and "
-          "speech/wiener on all three")
-    for condition, items in conditions(pairs).items():
-        if a.only and condition != a.only:
-            continue
-        rows: dict[str, list[np.ndarray]] = {}
-        for clean, noisy in items:
-            sample = Sample(array=noisy[:, None], axes="TC", format="wav", rate=RATE)
-            ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
-            w = run_wiener(sample, wiener.defaults(), ctx)
-            rows.setdefault("noisy", []).append(score(noisy, clean))
-            rows.setdefault("speech/wiener", []).append(score(w.sample.array[:, 0], clean))
-            for path in a.weights:
-                for n in a.steps or [1]:
-                    config = {**sgmse.defaults(), "weights": str(path), "steps": n, "mix": 0.0}
-                    out = run_sgmse(sample, config, ctx).sample.array[:, 0]
-                    for mix in a.mix or [0.0]:
-                        label = f"{path.parent.name}/{path.name} N={n} mix {mix:g}"
-                        rows.setdefault(label, []).append(score((1 - mix) * out + mix * noisy, clean))
-        print_table(condition, rows)
+    sgmse = PluginHost().pipeline("speech/sgmse")
+    run_sgmse = sgmse.factory()
+
+    def enhance(noisy: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+        sample = Sample(array=noisy[:, None], axes="TC", format="wav", rate=RATE)
+        ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
+        for path in a.weights:
+            for n in a.steps or [1]:
+                config = {**sgmse.defaults(), "weights": str(path), "steps": n, "mix": 0.0}
+                yield f"{path.parent.name}/{path.name} N={n}", run_sgmse(sample, config, ctx).sample.array[:, 0]
+
+    score_conditions(pairs, enhance, a.mix, a.only)
 
 
 if __name__ == "__main__":
