@@ -28,8 +28,8 @@ CLUTTER_TRAIN_OPTIONS = (
     Option(name="upsample", default="resize", choices=("resize", "transpose"),
            help="decoder upsampling: nearest resize + 3x3 convolution (no checkerboard) or transposed convolution"),
     Option(name="residual", default="negative", choices=("negative", "gain", "free"),
-           help="output form: input times an envelope gain <= 1 (haze only adds power), input + min(residual, 0), "
-                "or input + any residual"),
+           help="output form (haze only adds echo power): negative, input + min(residual, 0) in dB; gain, the "
+                "input's envelope times a gain <= 1; free, input + any residual (the paper's)"),
     Option(name="loss", default="db", choices=("db", "envelope"),
            help="MSE on the [0, 1] dB images or on their envelopes"),
 )
