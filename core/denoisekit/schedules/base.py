@@ -159,14 +159,23 @@ class NoiseSchedule:
         return f"{type(self).__name__}({args})"
 
 
-def start_at_observation(schedule: NoiseSchedule, shape: tuple[int, ...] | torch.Size, y: Tensor | None,
-                         generator: torch.Generator | None) -> Tensor:
-    """``y + std(t_max) z``: the marginal at ``t_max`` with ``x0`` replaced by ``y``, the start of the reverse process
-    of a schedule whose mean moves from ``x0`` to the observation ``y`` (OUVE, the Schroedinger bridge)."""
-    if y is None:
-        raise ValueError(f"the {type(schedule).__name__} schedule needs the observation y")
-    noise = torch.randn(tuple(shape), generator=generator, device=y.device, dtype=y.dtype)
-    return y + float(schedule.scale(schedule.t_max) * schedule.sigma(schedule.t_max)) * noise
+class ObservationStartSchedule(NoiseSchedule):
+    """A schedule whose mean moves from ``x0`` to the observation ``y`` (OUVE, the Schroedinger bridge): its reverse
+    process starts at ``y + std(t_max) z``, the marginal at ``t_max`` with ``x0`` replaced by ``y``."""
+
+    def prior_sample(
+        self,
+        shape: tuple[int, ...] | torch.Size,
+        y: Tensor | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> Tensor:
+        """``y + std(t_max) z`` on ``y``'s device and dtype."""
+        if y is None:
+            raise ValueError(f"the {type(self).__name__} schedule needs the observation y")
+        noise = torch.randn(tuple(shape), generator=generator, device=y.device, dtype=y.dtype)
+        return y + float(self.scale(self.t_max) * self.sigma(self.t_max)) * noise
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -18,10 +18,10 @@ import math
 
 import torch
 
-from denoisekit.schedules.base import NoiseSchedule, Tensor, Time, as_time, per_sample, start_at_observation
+from denoisekit.schedules.base import ObservationStartSchedule, Tensor, Time, as_time, per_sample
 
 
-class OUVE(NoiseSchedule):
+class OUVE(ObservationStartSchedule):
     """OUVE SDE on ``t`` in ``[t_min, T]`` (SGMSE+ samples down to ``t_min = 0.03``); needs ``y``."""
 
     def __init__(self, theta: float = 1.5, sigma_min: float = 0.05, sigma_max: float = 0.5, T: float = 1.0,
@@ -52,14 +52,3 @@ class OUVE(NoiseSchedule):
             raise ValueError("the OUVE schedule needs the observation y")
         g = self.sigma_min * torch.exp(self._log_r * as_time(t)) * math.sqrt(2 * self._log_r)
         return self.theta * (y - x), per_sample(g, x)
-
-    def prior_sample(
-        self,
-        shape: tuple[int, ...] | torch.Size,
-        y: Tensor | None = None,
-        generator: torch.Generator | None = None,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> Tensor:
-        """SGMSE+'s prior ``y + sqrt(Var(T)) z``: the marginal at ``T`` with ``x0`` replaced by ``y``."""
-        return start_at_observation(self, shape, y, generator)

@@ -23,10 +23,10 @@ import math
 
 import torch
 
-from denoisekit.schedules.base import NoiseSchedule, Tensor, Time, as_time, per_sample, start_at_observation
+from denoisekit.schedules.base import ObservationStartSchedule, Tensor, Time, as_time, per_sample
 
 
-class SBVE(NoiseSchedule):
+class SBVE(ObservationStartSchedule):
     """Schroedinger bridge with a VE reference SDE, ``g(t)^2 = c k^{2t}``, on ``[t_min, t_max]``; needs ``y``."""
 
     def __init__(self, k: float = 2.6, c: float = 0.4, t_min: float = 1e-4, t_max: float = 0.999):
@@ -65,14 +65,3 @@ class SBVE(NoiseSchedule):
         t = as_time(t)
         g2 = self.c * torch.exp(2 * self._log_k * t)
         return per_sample(g2 / self._remaining(t), x) * (y - x), per_sample(torch.sqrt(g2), x)
-
-    def prior_sample(
-        self,
-        shape: tuple[int, ...] | torch.Size,
-        y: Tensor | None = None,
-        generator: torch.Generator | None = None,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> Tensor:
-        """The start of the reverse process: ``y + std(t_max) z`` (the marginal at ``t_max`` with ``x0 = y``)."""
-        return start_at_observation(self, shape, y, generator)
