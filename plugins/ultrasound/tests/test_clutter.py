@@ -116,16 +116,22 @@ def _env(path: Path) -> np.ndarray:
     return np.abs(data[..., 0] + 1j * data[..., 1])
 
 
-def test_training_removes_static_near_field_clutter(tmp_path):
-    rng = np.random.default_rng(0)
-    data = tmp_path / "data"
+def _training_folder(root: Path, count: int) -> Path:
+    """``root/data`` with ``count`` pairs of 5-frame sequences: ``hazy/`` (with a near-field band) and ``clean/``."""
+    data = root / "data"
     for part in ("hazy", "clean"):
         (data / part).mkdir(parents=True)
-    for i in range(6):
+    for i in range(count):
         seq_rng = np.random.default_rng(i)
         clean = _sequence(seq_rng, 5)
         _write(clean + _band(seq_rng)[None], data / "hazy" / f"s{i}.hdf5")
         _write(clean, data / "clean" / f"s{i}.hdf5")
+    return data
+
+
+def test_training_removes_static_near_field_clutter(tmp_path):
+    rng = np.random.default_rng(0)
+    data = _training_folder(tmp_path, 6)
     sets = {"iterations": 200, "batch": 4, "frames": 5, "patch": 16, "filters": 4, "levels": 2, "lr": 3e-3}
     argv = ["train", "ultrasound/clutter-filter3d", "--data", str(data), "--output", str(tmp_path / "w"), "--quiet"]
     for k, v in sets.items():
@@ -148,14 +154,7 @@ def test_training_removes_static_near_field_clutter(tmp_path):
 
 
 def test_train_resume_continues_from_the_newest_checkpoint(tmp_path):
-    data = tmp_path / "data"
-    for part in ("hazy", "clean"):
-        (data / part).mkdir(parents=True)
-    for i in range(2):
-        seq_rng = np.random.default_rng(i)
-        clean = _sequence(seq_rng, 5)
-        _write(clean + _band(seq_rng)[None], data / "hazy" / f"s{i}.hdf5")
-        _write(clean, data / "clean" / f"s{i}.hdf5")
+    data = _training_folder(tmp_path, 2)
 
     def train(out: Path, iterations: int, *extra: str) -> dict:
         sets = {"iterations": iterations, "batch": 2, "frames": 5, "patch": 16, "filters": 4, "levels": 2}
