@@ -86,18 +86,7 @@ def test_patch_debias_through_the_cli(tmp_path, capsys):
     assert not (tmp_path / "bad").exists()
 
 
-def binomial_noise(size: int, seed: int) -> torch.Tensor:
-    """Unit-variance noise correlated by the 3 x 3 binomial kernel: rho = 2/3 at lag (0, 1), 4/9 at (1, 1), 1/6
-    at (0, 2), 0 beyond."""
-    import torch.nn.functional as F
-
-    b = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)
-    kernel = (b[:, None] * b[None, :])[None, None]
-    white = torch.randn(1, 1, size, size, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
-    return F.conv2d(F.pad(white, (1,) * 4, mode="circular"), kernel) / kernel.square().sum().sqrt()
-
-
-def test_flat_tile_spectrum_measures_correlated_noise_beside_edges():
+def test_flat_tile_spectrum_measures_correlated_noise_beside_edges(binomial_noise):
     """``sure_spectrum=flat`` (session 9, not the default): on a 128 x 128 image of steps and a ramp plus binomial-
     correlated noise, the spectrum from the flattest quarter of its 32 x 32 tiles (minus their planes) gives the
     noise's autocorrelation to within 0.1 (the biased estimator and the plane pull it down a little), where the
@@ -108,7 +97,7 @@ def test_flat_tile_spectrum_measures_correlated_noise_beside_edges():
     clean[..., 40:100, 30:90] = 8.0
     clean[..., :, 110:] = -5.0
     clean += torch.linspace(0, 3, 128, dtype=torch.float64)[None, None, :, None]
-    y = clean + binomial_noise(128, 0)
+    y = clean + binomial_noise((1, 1, 128, 128), 0)
     level = torch.ones_like(y)
     rho = autocorrelation(flat_tile_spectrum(y, clean, level))
     raw = autocorrelation(amplitude_spectrum(y - y.mean()))
