@@ -7,22 +7,71 @@ utterances on which it beats both the noisy input and speech/wiener on all three
 
     OMP_NUM_THREADS=1 python benchmarks/speech_sgmse_tune.py --data /tmp/speech-train --files 20 \\
         --steps 1 --mix 0 --mix 0.1 --mix 0.2 plugins/speech/denoisekit_speech/weights/sgmse-sb-denoise.pt A.pt
+
+``--talkers DIR`` (a built speech-talkers folder) scores one more, harder condition instead, ``real babble 5 dB``:
+the valid utterances under babble of 4 draws (with repeats, random circular shifts:
+:func:`denoisekit_speech.simulate.babble`, as the held-out benchmark makes its babble of 2 clips) from random crops
+of the folder's *valid* talkers: real wideband voices of languages whose speakers are not in the training pool.
+
+    OMP_NUM_THREADS=1 python benchmarks/speech_sgmse_tune.py --files 20 --talkers /tmp/sp10/speech-talkers W.pt ...
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from denoisekit_speech.sgmse_data import pair_files, read_pairs
-from speech_clearbuds_tune import RATE, score_conditions
+from denoisekit_speech.simulate import add_noise, babble
+from denoisekit_speech.talkers import read_talkers
+from speech_clearbuds_tune import RATE, score, score_conditions
 from speech_train_sgmse import read16k
 
 from denoisekit.api import RunContext, Sample
 from denoisekit.testing import PluginHost
+
+
+def real_babble(pairs: list[tuple[torch.Tensor, torch.Tensor]], talkers: list[np.ndarray]) -> list[tuple]:
+    """[(clean, noisy)]: each valid utterance under babble of 4 draws from random crops of ``talkers`` at 5 dB, at a
+    common peak of 0.9 (seed: the utterance's index)."""
+    out = []
+    for i, (clean, _) in enumerate(pairs):
+        g = torch.Generator().manual_seed(i)
+        n = clean.numel()
+        crops = []
+        for t in talkers:
+            start = int(torch.randint(max(1, t.size - n + 1), (1,), generator=g))
+            crops.append(torch.from_numpy(np.resize(t[start:], n)))
+        y = add_noise(clean, babble(crops, n, 4, g), 5.0)
+        gain = 0.9 / max(float(y.abs().max()), float(clean.abs().max()))
+        out.append(((clean * gain).numpy(), (y * gain).numpy().astype(np.float32)))
+    return out
+
+
+def score_items(items: list[tuple], enhance: Callable, mixes: list[float], title: str) -> None:
+    """One condition's table, as :func:`speech_clearbuds_tune.score_conditions` prints it."""
+    wiener = PluginHost().pipeline("speech/wiener")
+    run_wiener, defaults = wiener.factory(), wiener.defaults()
+    rows: dict[str, list[np.ndarray]] = {}
+    for clean, noisy in items:
+        ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
+        w = run_wiener(Sample(array=noisy[:, None], axes="TC", format="wav", rate=RATE), defaults, ctx)
+        rows.setdefault("noisy", []).append(score(noisy, clean))
+        rows.setdefault("speech/wiener", []).append(score(w.sample.array[:, 0], clean))
+        for label, out in enhance(noisy):
+            for mix in mixes or [0.0]:
+                rows.setdefault(f"{label} mix {mix:g}", []).append(score((1 - mix) * out + mix * noisy, clean))
+    base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
+    print(f"{len(items)} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = share beating noisy and "
+          f"speech/wiener on all three\n\n{title}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n"
+          "|---|---|---|---|---|")
+    for label, values in rows.items():
+        v = np.array(values)
+        print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | "
+              f"{np.mean(np.all(v > base, axis=1)):.2f} |", flush=True)
 
 
 def main() -> None:
@@ -33,6 +82,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, action="append", default=[], help="bridge steps N to try (default 1)")
     p.add_argument("--mix", type=float, action="append", default=[], help="output mix to try (default 0)")
     p.add_argument("--only", default="", help="a single condition")
+    p.add_argument("--talkers", type=Path, default=None, help="score the real-babble condition of this speech-talkers")
     a = p.parse_args()
     torch.set_num_threads(1)
     pairs = read_pairs(pair_files(a.data, "valid", (".wav",)), read16k)[: a.files or None]
@@ -47,7 +97,10 @@ def main() -> None:
                 config = {**sgmse.defaults(), "weights": str(path), "steps": n, "mix": 0.0}
                 yield f"{path.parent.name}/{path.name} N={n}", run_sgmse(sample, config, ctx).sample.array[:, 0]
 
-    score_conditions(pairs, enhance, a.mix, a.only)
+    if a.talkers:
+        score_items(real_babble(pairs, read_talkers(a.talkers, "valid")), enhance, a.mix, "real babble 5 dB")
+    else:
+        score_conditions(pairs, enhance, a.mix, a.only)
 
 
 if __name__ == "__main__":

@@ -41,4 +41,8 @@ DATASETS = [
     DatasetRecord(name="speech-reverb", domain="speech", build=lazy("denoisekit_speech.train_set:build_speech_reverb"),
                   open=lazy("denoisekit_speech.sample:PairFolder"),
                   summary="speech-train's utterances in 24 simulated rooms (RT60 0.3-1 s), direct-path targets"),
+    DatasetRecord(name="speech-talkers", domain="speech",
+                  build=lazy("denoisekit_speech.talkers:build_speech_talkers"),
+                  open=lazy("denoisekit_speech.talkers:TalkerFolder"),
+                  summary="Real wideband talkers at 16 kHz (KLettres, one speaker per language) for babble"),
 ]
