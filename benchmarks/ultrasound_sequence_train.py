@@ -43,6 +43,10 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=3000)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--loss", default="db", choices=("db", "envelope"))
+    parser.add_argument("--tail-weight", type=float, default=0.0, help="weight of the bright-tail W1 term")
+    parser.add_argument("--tail-fraction", type=float, default=0.01)
+    parser.add_argument("--init", type=Path, default=None, help="weights.pt to fine-tune from")
+    parser.add_argument("--checkpoint-every", type=int, default=500)
     parser.add_argument("--install", action="store_true", help="copy weights.pt into the plugin's weights/")
     args = parser.parse_args()
     import torch
@@ -68,6 +72,8 @@ def main() -> None:
                 "--set", f"iterations={args.iterations}", "--set", "batch=4", "--set", "patch=48",
                 "--set", "frames=7", "--set", "filters=8", "--set", "levels=3", "--set", f"lr={args.lr}",
                 "--set", "upsample=resize", "--set", "residual=negative", "--set", f"loss={args.loss}",
+                "--set", f"tail_weight={args.tail_weight}", "--set", f"tail_fraction={args.tail_fraction}",
+                "--set", f"init={args.init or ''}", "--set", f"checkpoint_every={args.checkpoint_every}",
                 "--device", "cpu", "--quiet"])
     if code == 0 and args.install:
         import denoisekit_ultrasound.clutter as clutter

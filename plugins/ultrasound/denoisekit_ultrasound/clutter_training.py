@@ -1,7 +1,11 @@
 """Training of ``ultrasound/clutter-filter3d`` (Tabassian et al., arXiv 2401.13147, Sec. II-C: MSE between the
 filtered and the clutter-free sequence, Adam). ``loss``: ``"db"``, the paper's MSE on the [0, 1] B-mode images, or
 ``"envelope"``, the MSE of the envelopes ``10^(60 (u - 1) / 20)`` (relative to the cluttered peak), which weighs
-the bright speckle that sets the image's peak by its echo amplitude instead of its dB. Data: ``DATA/hazy/`` and
+the bright speckle that sets the image's peak by its echo amplitude instead of its dB. ``tail_weight`` adds
+:func:`tail_loss`, an L1 between the top ``tail_fraction`` of each crop frame's sorted dB values in the output and
+in the clean target: the 1-D Wasserstein-1 distance of the two dB histograms restricted to their upper tail (the
+whole histogram at fraction 1), which sets the level of the brightest pixels, where the B-mode normalisation
+reads the image's peak. ``init`` starts from earlier weights (fine-tuning). Data: ``DATA/hazy/`` and
 ``DATA/clean/``, the same file names in both (zea sequences, or DICOM multi-frame B-mode), e.g. ``us-clutter-seq``
 (:mod:`.clutter_data`). Each pair becomes B-mode frames in [0, 1]: dB (60 dB range) against the cluttered
 sequence's peak for RF/IQ, so that input and target share one scale; grey levels over the cluttered file's top for
@@ -10,13 +14,14 @@ flips."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from denoisekit.api import FitResult, InputError, Trainer, TrainingData
+from denoisekit.api import FitResult, InputError, Trainer, TrainingData, load_weights
 from denoisekit_ultrasound.transforms import DYNAMIC_RANGE, log_compress
 
 
@@ -83,6 +88,24 @@ def pair_loss(out: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tenso
     return torch.nn.functional.mse_loss(out, target)
 
 
+def tail_loss(out: torch.Tensor, target: torch.Tensor, fraction: float) -> torch.Tensor:
+    """Mean over (crop, frame) of ``mean |q_out - q_target|`` over the top ``fraction`` of the frame's sorted
+    values: the Wasserstein-1 distance of the two 1-D value distributions (Villani, "Optimal Transport", 2009,
+    Remark 2.19: W1 of 1-D distributions is the L1 distance of their quantile functions) on their upper tail."""
+    a, b = (v.flatten(-2).sort(dim=-1).values for v in (out, target))
+    k = max(1, math.ceil(fraction * a.shape[-1]))
+    return (a[..., -k:] - b[..., -k:]).abs().mean()
+
+
+def initial_weights(path: str, model: torch.nn.Module, config: dict[str, Any]) -> None:
+    """Load ``path`` (a weights.pt of this pipeline) into ``model``; its network options must be ``config``'s."""
+    payload = load_weights(Path(path))
+    mismatch = [k for k in ("filters", "levels", "upsample", "residual") if payload.get(k) != config[k]]
+    if mismatch:
+        raise InputError(path, f"init weights differ from the training options in {', '.join(mismatch)}")
+    model.load_state_dict(payload["model"])
+
+
 def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> FitResult:
     from denoisekit_ultrasound.clutter_net import ClutterUNet3D
 
@@ -91,6 +114,8 @@ def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> F
         torch.manual_seed(ctx.seed)
         model = ClutterUNet3D(config["filters"], config["levels"], upsample=config["upsample"],
                               residual=config["residual"], dynamic_range=DYNAMIC_RANGE)
+    if config["init"]:
+        initial_weights(config["init"], model, config)
     if config["patch"] % model.multiple:
         raise InputError(data.folder, f"patch must be a multiple of {model.multiple} for {config['levels']} levels")
     per_epoch = 100
@@ -101,13 +126,17 @@ def fit(data: TrainingData, checkpoints: Path, config: dict[str, Any], ctx) -> F
 
     def loss_fn(net, batch, generator):
         x, y = (v.to(ctx.device) for v in batch)
-        return pair_loss(net(x), y, config["loss"])
+        out = net(x)
+        loss = pair_loss(out, y, config["loss"])
+        if config["tail_weight"]:
+            loss = loss + config["tail_weight"] * tail_loss(out, y, config["tail_fraction"])
+        return loss
 
     # an EMA over about the last 5 % of the steps (at most decay 0.995)
     decay = min(0.995, max(0.0, 1.0 - 20.0 / config["iterations"]))
     trainer = Trainer(model, loss_fn, lambda p: torch.optim.Adam(p, lr=config["lr"]), device=ctx.device,
                       seed=ctx.seed, ema_decay=decay, grad_clip=1.0, checkpoint_dir=checkpoints,
-                      checkpoint_every=max(1, min(500, config["iterations"])), progress=True)
+                      checkpoint_every=max(1, min(config["checkpoint_every"], config["iterations"])), progress=True)
     trainer.resume(checkpoints, missing_ok=True)  # `train --resume`: continue from the newest step-*.pt
     trainer.fit(epoch, config["iterations"])
     best = trainer.ema.module if trainer.ema is not None else trainer.module

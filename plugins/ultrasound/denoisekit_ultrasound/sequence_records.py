@@ -32,6 +32,13 @@ CLUTTER_TRAIN_OPTIONS = (
                 "input's envelope times a gain <= 1; free, input + any residual (the paper's)"),
     Option(name="loss", default="db", choices=("db", "envelope"),
            help="MSE on the [0, 1] dB images or on their envelopes"),
+    Option(name="tail_weight", default=0.0, minimum=0.0, maximum=1000.0,
+           help="weight of the L1 between the sorted top tail_fraction of each crop frame's dB values, output vs "
+                "clean (a Wasserstein-1 term on the bright tail, where the image's peak is read; 0: none)"),
+    Option(name="tail_fraction", default=0.01, minimum=1e-6, maximum=1.0,
+           help="fraction of each crop frame's brightest values in the tail term (1: the whole histogram)"),
+    Option(name="init", default="", help="weights.pt to start from (fine-tuning; same network options)"),
+    Option(name="checkpoint_every", default=500, minimum=1, maximum=10_000_000, help="steps between checkpoints"),
 )
 
 TRAINING: list[TrainingRecord] = [

@@ -1,8 +1,9 @@
 """ultrasound/clutter-filter3d: the network keeps every frame and starts as the identity (input-output residual), the
 resize upsampling maps a constant feature map to a constant one where the transposed convolution leaves a 2-pixel
 checkerboard, the gain and negative forms never brighten a pixel, weights without the new options load in the old
-form, the envelope loss has its closed form, training on a small simulated set removes a static near-field clutter
-band from held-out sequences (through ``denoisekit train`` and ``denoisekit run``), ``train --resume``
+form, the envelope loss has its closed form, the tail term is the Wasserstein-1 distance of the frames' bright
+tails, ``init`` fine-tunes from given weights, training on a small simulated set removes a static near-field
+clutter band from held-out sequences (through ``denoisekit train`` and ``denoisekit run``), ``train --resume``
 continues from the newest checkpoint, the PyMUST sequence builder pairs moving tissue with static haze, and a
 one-frame sequence is a one-line error."""
 
@@ -86,6 +87,50 @@ def test_envelope_loss_closed_form():
     out, target = torch.ones(2, 1, 3, 4, 4), torch.full((2, 1, 3, 4, 4), 1.0 - 20.0 / 60.0)  # 0 dB and -20 dB
     assert abs(float(pair_loss(out, target, "db")) - (20.0 / 60.0) ** 2) < 1e-6
     assert abs(float(pair_loss(out, target, "envelope")) - (1.0 - 0.1) ** 2) < 1e-6  # amplitudes 1 and 0.1
+
+
+def test_tail_loss_is_the_w1_distance_of_the_bright_tail():
+    from denoisekit_ultrasound.clutter_training import tail_loss
+
+    g = torch.Generator().manual_seed(4)
+    target = torch.rand(2, 1, 3, 10, 10, generator=g)
+    # a shift of every value by c: W1 = |c| on any part of the distribution
+    assert abs(float(tail_loss(target - 0.05, target, 0.01)) - 0.05) < 1e-6
+    assert abs(float(tail_loss(target - 0.05, target, 1.0)) - 0.05) < 1e-6
+    # pixels moved within each frame: the same distribution, distance 0 (a pixel-wise loss is not 0)
+    moved = target.flatten(-2)[..., torch.randperm(100, generator=g)].reshape(target.shape)
+    assert float(tail_loss(moved, target, 1.0)) < 1e-7 and float((moved - target).abs().mean()) > 0.1
+    # only the top fraction counts: darkening the 5 darkest pixels of each frame is invisible to the top 1 %
+    darker = target.flatten(-2).clone()
+    darker.scatter_(-1, darker.argsort(-1)[..., :5], 0.0)
+    darker = darker.reshape(target.shape)
+    assert float(tail_loss(darker, target, 0.01)) == 0.0 and float(tail_loss(darker, target, 1.0)) > 0.0
+    # the top 1 % of 100 values is the maximum: lowering each frame's peak by 0.2 costs 0.2
+    top = target.flatten(-2).clone()
+    top.scatter_add_(-1, top.argmax(-1, keepdim=True), torch.full(top.shape[:-1] + (1,), -0.2))
+    second = target.flatten(-2).sort(-1).values[..., -2]
+    expect = (target.flatten(-2).amax(-1) - torch.maximum(top.amax(-1), second)).mean()
+    assert abs(float(tail_loss(top.reshape(target.shape), target, 0.01)) - float(expect)) < 1e-6
+
+
+def test_init_fine_tunes_from_given_weights_and_rejects_other_networks(tmp_path, capsys):
+    data = _training_folder(tmp_path, 2)
+    base = ["train", "ultrasound/clutter-filter3d", "--data", str(data), "--quiet", "--set", "batch=1",
+            "--set", "frames=5", "--set", "patch=16", "--set", "levels=2"]
+    assert cli([*base, "--output", str(tmp_path / "a"), "--set", "iterations=20", "--set", "filters=4"]) == 0
+    start = torch.load(tmp_path / "a" / "weights.pt", weights_only=True)["model"]
+    one_step = [*base, "--set", "iterations=1", "--set", "filters=4", "--set", "lr=1e-7", "--set", "tail_weight=1"]
+    assert cli([*one_step, "--output", str(tmp_path / "b"), "--set", f"init={tmp_path / 'a' / 'weights.pt'}"]) == 0
+    assert cli([*one_step, "--output", str(tmp_path / "d")]) == 0
+    tuned, seeded = (torch.load(tmp_path / o / "weights.pt", weights_only=True)["model"] for o in ("b", "d"))
+    weights = [k for k in start if k.endswith("weight")]
+    assert all(torch.allclose(tuned[k], start[k], atol=1e-5) for k in weights)  # one step at lr 1e-7 from init
+    assert not all(torch.allclose(seeded[k], start[k], atol=1e-3) for k in weights)  # without init: --seed's
+    capsys.readouterr()
+    assert cli([*base, "--output", str(tmp_path / "c"), "--set", "iterations=1", "--set", "filters=2",
+                "--set", f"init={tmp_path / 'a' / 'weights.pt'}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "weights.pt" in err[0] and "filters" in err[0]
 
 
 def _three_frames(folder: Path) -> Path:
