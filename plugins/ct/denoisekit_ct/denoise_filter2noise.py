@@ -29,6 +29,11 @@ SURE, noise model and probe; when its estimate is lower the slice is non-local m
 got is listed in ``notes["sure_pick"]`` ("filter2noise" or "nlm"), NLM's h (HU) in ``notes["nlm_h_hu"]``; the sigma
 maps are the fitted filter's at SURE's scales either way.
 
+NLM blend (``nlm_blend``, default 0.3): the output is ``(1 - w)`` times the fitted filter's plus ``w`` times non-local
+means' (the same NLM as the candidate above), an average of two denoisers whose errors are only partly correlated
+(the filter's sit along bone and air edges, NLM's in flat tissue: session 10, docs ct-filter2noise), chosen on the
+tuning set. ``notes["nlm_h_hu"]`` lists NLM's h per slice.
+
 Collapse guard (``strength=sure`` with the patch range): when the fitted filter's residual holds less than
 half the finest band's noise estimate, the fit has collapsed to near the identity; the paper's pixel-range
 filter is then fitted too (same seed, 9 x 9 window) and SURE decides between it, at its fitted strength, and
@@ -101,8 +106,12 @@ class Filter2NoisePipeline:
         picks: list[str] = []
         nlm_h: list[float] = []
 
+        blend = config["nlm_blend"]
+
         def one_slice(hu: np.ndarray, slice_ctx: RunContext) -> np.ndarray:
             x = to_unit(hu, low, high)
+            if config["nlm_candidate"] or blend:
+                nlm_h.append(NLM_H_PER_SIGMA * flat_sigma(hu))
             noise_level = estimate_sigma(x[None, None], undecimated=True)
             initial_r = max(INITIAL_RANGE_PER_MAD * noise_level, 1e-3)
             y = torch.from_numpy(x)[None, None].to(slice_ctx.device)
@@ -125,7 +134,6 @@ class Filter2NoisePipeline:
 
                 others = {}
                 if config["nlm_candidate"]:
-                    nlm_h.append(NLM_H_PER_SIGMA * flat_sigma(hu))
                     others["nlm"] = nlm_denoiser(nlm_h[-1] / (high - low))
                 with slice_ctx.stage("strength"):
                     choice = choose_strength(net, y, search, slice_ctx.seed,
@@ -144,10 +152,12 @@ class Filter2NoisePipeline:
                 out, stage_maps = denoise(net, y, sigma_scale, range_scale, noise)
             p = config["patch"]
             maps.append(torch.cat(stage_maps)[..., ::p, ::p].cpu().numpy())
-            if picks and picks[-1] == "nlm":
+            filtered = out[0, 0].cpu().numpy()
+            if (picks and picks[-1] == "nlm") or blend:
                 with slice_ctx.stage("nlm"):
-                    return to_hu(nlm(x, nlm_h[-1] / (high - low)), low, high)
-            return to_hu(out[0, 0].cpu().numpy(), low, high)
+                    means = nlm(x, nlm_h[-1] / (high - low))
+                filtered = means if picks and picks[-1] == "nlm" else (1 - blend) * filtered + blend * means
+            return to_hu(filtered, low, high)
 
         result = denoise_slices(sample, self.name, MIN_SIDE, ctx, one_slice)
         notes = dict(result.notes)
@@ -160,9 +170,13 @@ class Filter2NoisePipeline:
             notes["sure_scales"] = [list(c) for c in chosen]  # per slice: (sigma_scale, range_scale) chosen
             description += " SURE"
         if nlm_h:
-            notes["sure_pick"] = picks  # per slice: "filter2noise" or "nlm", the lower SURE
             notes["nlm_h_hu"] = [round(h, 2) for h in nlm_h]
+        if config["nlm_candidate"]:
+            notes["sure_pick"] = picks  # per slice: "filter2noise" or "nlm", the lower SURE
             description += f" (NLM on {picks.count('nlm')} of {len(picks)} slices)" if "nlm" in picks else ""
+        if blend:
+            notes["nlm_blend"] = blend
+            description += f" + {blend:g} NLM"
         if fallbacks:  # slices whose patch-range fit collapsed: the paper's filter was fitted and ranked too
             notes["sure_collapse_guard"] = fallbacks
         restored = with_description(result.sample, f"{description} sigma_scale={config['sigma_scale']:g} "

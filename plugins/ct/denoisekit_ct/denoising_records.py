@@ -42,6 +42,9 @@ FILTER2NOISE_OPTIONS = (
     Option(name="nlm_candidate", default=False,
            help="strength=sure: also rank non-local means (7/11, h = 1.8 x the std of the input's flattest 32x32 "
                 "window) by the same SURE and return it when its estimated error is lower"),
+    Option(name="nlm_blend", default=0.3, minimum=0.0, maximum=1.0,
+           help="share of non-local means (7/11, h = 1.8 x the std of the input's flattest 32x32 window) averaged "
+                "into the output: (1 - w) filter + w NLM (0: the filter alone)"),
     Option(name="sure_window_low", default=-160.0, minimum=-10000.0, maximum=10000.0,
            help="strength=sure: lowest HU of the tissue whose error is estimated (default: RED-CNN's -160)"),
     Option(name="sure_window_high", default=240.0, minimum=-10000.0, maximum=10000.0,

@@ -14,7 +14,7 @@ from denoisekit_ct.filter2noise.sure_strength import choose_strength, patch_nois
 torch.set_num_threads(1)
 
 
-def test_debiased_patch_distance_beats_nlm_on_the_crop_that_lost():
+def test_debiased_patch_distance_beats_nlm_on_the_crop_that_lost(tuning_crop_1e4):
     """pydicom-data's real head CT 693_UNCR, low dose simulated on the whole slice at I0 = 1e4 (720 views, Hann
     FBP, seed 0: the tuning benchmark's simulation), its 128 x 128 crop at (320, 320): with the plain patch
     distance the defaults scored 36.18 dB there, below NLM (7/11, h = 1.8 x the flat-region sigma) at 36.37;
@@ -22,16 +22,11 @@ def test_debiased_patch_distance_beats_nlm_on_the_crop_that_lost():
     unchanged) 36.85 dB."""
     from denoisekit_ct.ct_metrics import ct_psnr, uniform_window
     from denoisekit_ct.denoise_slices import to_hu, to_unit, window
-    from denoisekit_ct.lowdose import simulate_low_dose
-    from denoisekit_ct.sample import source_slice
     from skimage.restoration import denoise_nl_means
 
     from denoisekit.api import estimate_sigma
 
-    ds, hu = source_slice()
-    noisy = simulate_low_dose(hu, 1e4, views=720, pixel_size=float(ds.PixelSpacing[0]), filter="hann", seed=0,
-                              device="cpu")[320:448, 320:448]
-    reference = hu[320:448, 320:448]
+    noisy, reference = tuning_crop_1e4
     config = next(p for p in denoising_records.PIPELINES if p.name == "filter2noise").defaults()
     low, high = window(config)
     x = to_unit(noisy, low, high)
