@@ -11,9 +11,19 @@ clutter3d.pt).
        denoisekit train ultrasound/clutter-filter3d --data DATA/us-clutter-seq --output OUT \
            --set iterations=3000 --set batch=4 --set patch=48 --set frames=7 --set filters=8 --set levels=3 \
            --set lr=1e-3 --set upsample=resize --set residual=negative --set loss=db
-3. Copy OUT/weights.pt to denoisekit_ultrasound/weights/clutter3d.pt (``--install``).
+3. Fine-tune (session 10) from the EMA weights of step 3000 (converted by
+   benchmarks/ultrasound_sequence_clutter_tune.py) for 400 steps, Adam 3e-4, with the bright-tail term
+   (``tail_weight`` 0.1 on the L1 of each crop frame's top 1 % sorted dB values, output vs clean) added to the
+   dB MSE; the EMA weights of step 400 (checkpoints every 100 steps of a 600-step run):
+       ... --output OUT2 --iterations 600 --lr 3e-4 --tail-weight 0.1 --tail-fraction 0.01 \
+           --init W3000.pt --checkpoint-every 100      # W3000.pt: step 3000's EMA weights
+4. Copy the chosen weights to denoisekit_ultrasound/weights/clutter3d.pt (``--install`` copies OUT/weights.pt).
 
-The shipped weights (session 9): ``--reverberation-only`` (30 sequences), seed 0, one CPU thread on the shared
+Session 10 shipped the step-400 EMA weights of step 3 (about 0.6 s a step on one thread; chosen on the tuning
+sequences 5100-5103 among eight fine-tuning runs, table in docs/domains/ultrasound-sequences.md). Its starting
+point is step 3000 of the session 9 run of step 2, which is described next.
+
+The session 9 weights: ``--reverberation-only`` (30 sequences), seed 0, one CPU thread on the shared
 2-core machine under a load of about 7; the EMA weights of the step-2000 checkpoint (OUT/checkpoints/
 step-00002000.pt, converted by benchmarks/ultrasound_sequence_clutter_tune.py) of a 3000-step run (about 1900 s
 to step 2000). The run was stopped at step 2000 for time, then resumed to 3000 with ``denoisekit train ... --resume``
