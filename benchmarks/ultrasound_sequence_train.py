@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--tail-fraction", type=float, default=0.01)
     parser.add_argument("--init", type=Path, default=None, help="weights.pt to fine-tune from")
     parser.add_argument("--checkpoint-every", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--patch", type=int, default=48)
     parser.add_argument("--install", action="store_true", help="copy weights.pt into the plugin's weights/")
     args = parser.parse_args()
     import torch
@@ -79,8 +81,9 @@ def main() -> None:
     elif not (folder / "manifest.json").is_file():
         assert cli(["data", "build", "us-clutter-seq", "--root", str(args.data)]) == 0
     code = cli(["train", "ultrasound/clutter-filter3d", "--data", str(folder), "--output", str(args.output),
-                "--set", f"iterations={args.iterations}", "--set", "batch=4", "--set", "patch=48",
-                "--set", "frames=7", "--set", "filters=8", "--set", "levels=3", "--set", f"lr={args.lr}",
+                "--set", f"iterations={args.iterations}", "--set", f"batch={args.batch}",
+                "--set", f"patch={args.patch}", "--set", "frames=7", "--set", "filters=8", "--set", "levels=3",
+                "--set", f"lr={args.lr}",
                 "--set", "upsample=resize", "--set", "residual=negative", "--set", f"loss={args.loss}",
                 "--set", f"tail_weight={args.tail_weight}", "--set", f"tail_fraction={args.tail_fraction}",
                 "--set", f"init={args.init or ''}", "--set", f"checkpoint_every={args.checkpoint_every}",
