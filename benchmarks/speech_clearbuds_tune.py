@@ -53,16 +53,17 @@ def score(estimate: np.ndarray, clean: np.ndarray) -> np.ndarray:
     return np.array([pesq_wb(estimate, clean, rate=RATE), estoi(estimate, clean, rate=RATE), si_sdr(estimate, clean)])
 
 
-def score_conditions(pairs: list[tuple[torch.Tensor, torch.Tensor]], enhance: Enhancer, mixes: list[float],
-                     only: str = "") -> None:
-    """Print, per condition, mean PESQ-WB / ESTOI / SI-SDR of the noisy input, speech/wiener with its defaults and
+def score_conditions(by_condition: dict[str, list[tuple[np.ndarray, np.ndarray]]], enhance: Enhancer,
+                     mixes: list[float], only: str = "") -> None:
+    """Print, per condition of ``by_condition`` (condition -> [(clean, noisy)], as :func:`conditions` makes them),
+    mean PESQ-WB / ESTOI / SI-SDR of the noisy input, speech/wiener with its defaults and
     every ``(label, output)`` that ``enhance(noisy)`` yields, at every output mix; ``wins``: the share of files on
     which a method beats both the noisy input and speech/wiener on all three metrics."""
     wiener = PluginHost().pipeline("speech/wiener")
     run_wiener, defaults = wiener.factory(), wiener.defaults()
-    print(f"{len(pairs)} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = share beating noisy and "
-          "speech/wiener on all three")
-    for condition, items in conditions(pairs).items():
+    print(f"{len(next(iter(by_condition.values())))} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = "
+          "share beating noisy and speech/wiener on all three")
+    for condition, items in by_condition.items():
         if only and condition != only:
             continue
         rows: dict[str, list[np.ndarray]] = {}
@@ -101,7 +102,7 @@ def main() -> None:
                 out = enhance_offline(model, torch.from_numpy(noisy)[None, None])[0].numpy()
             yield f"{path.parent.name}/{path.name}", out
 
-    score_conditions(pairs, enhance, a.mix, a.only)
+    score_conditions(conditions(pairs), enhance, a.mix, a.only)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ of the folder's *valid* talkers: real wideband voices of languages whose speaker
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ import torch
 from denoisekit_speech.sgmse_data import pair_files, read_pairs
 from denoisekit_speech.simulate import add_noise, babble
 from denoisekit_speech.talkers import read_talkers
-from speech_clearbuds_tune import RATE, score, score_conditions
+from speech_clearbuds_tune import RATE, conditions, score_conditions
 from speech_train_sgmse import read16k
 
 from denoisekit.api import RunContext, Sample
@@ -49,29 +49,6 @@ def real_babble(pairs: list[tuple[torch.Tensor, torch.Tensor]], talkers: list[np
         gain = 0.9 / max(float(y.abs().max()), float(clean.abs().max()))
         out.append(((clean * gain).numpy(), (y * gain).numpy().astype(np.float32)))
     return out
-
-
-def score_items(items: list[tuple], enhance: Callable, mixes: list[float], title: str) -> None:
-    """One condition's table, as :func:`speech_clearbuds_tune.score_conditions` prints it."""
-    wiener = PluginHost().pipeline("speech/wiener")
-    run_wiener, defaults = wiener.factory(), wiener.defaults()
-    rows: dict[str, list[np.ndarray]] = {}
-    for clean, noisy in items:
-        ctx = RunContext(device=torch.device("cpu"), seed=0, show_progress=False)
-        w = run_wiener(Sample(array=noisy[:, None], axes="TC", format="wav", rate=RATE), defaults, ctx)
-        rows.setdefault("noisy", []).append(score(noisy, clean))
-        rows.setdefault("speech/wiener", []).append(score(w.sample.array[:, 0], clean))
-        for label, out in enhance(noisy):
-            for mix in mixes or [0.0]:
-                rows.setdefault(f"{label} mix {mix:g}", []).append(score((1 - mix) * out + mix * noisy, clean))
-    base = np.maximum(np.array(rows["noisy"]), np.array(rows["speech/wiener"]))
-    print(f"{len(items)} valid utterances; PESQ-WB / ESTOI / SI-SDR dB (mean), wins = share beating noisy and "
-          f"speech/wiener on all three\n\n{title}\n| method | PESQ-WB | ESTOI | SI-SDR dB | wins |\n"
-          "|---|---|---|---|---|")
-    for label, values in rows.items():
-        v = np.array(values)
-        print(f"| {label} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.3f} | {v[:, 2].mean():.2f} | "
-              f"{np.mean(np.all(v > base, axis=1)):.2f} |", flush=True)
 
 
 def main() -> None:
@@ -98,9 +75,9 @@ def main() -> None:
                 yield f"{path.parent.name}/{path.name} N={n}", run_sgmse(sample, config, ctx).sample.array[:, 0]
 
     if a.talkers:
-        score_items(real_babble(pairs, read_talkers(a.talkers, "valid")), enhance, a.mix, "real babble 5 dB")
+        score_conditions({"real babble 5 dB": real_babble(pairs, read_talkers(a.talkers, "valid"))}, enhance, a.mix)
     else:
-        score_conditions(pairs, enhance, a.mix, a.only)
+        score_conditions(conditions(pairs), enhance, a.mix, a.only)
 
 
 if __name__ == "__main__":
