@@ -98,6 +98,7 @@ _EXPORTS: dict[str, str] = {
     # datasets
     "random_crops": "denoisekit.data.augment",
     "write_manifest": "denoisekit.catalogue",
+    "manifest_matches": "denoisekit.catalogue",
     "MANIFEST": "denoisekit.catalogue",
     "dataset_progress": "denoisekit.catalogue:progress",
     # options: presets with one name and wording (iterations, lr, batch, patch, clip) and the shared

@@ -258,6 +258,15 @@ def progress(items: Iterable[T], description: str, total: int | None = None) -> 
     yield from track(items, description, total, enabled=_SHOW_PROGRESS.get())
 
 
+def manifest_matches(folder: Path, parameters: Any) -> bool:
+    """Whether ``folder/manifest.json`` exists, reads as JSON and records exactly these build ``parameters`` (its
+    ``"parameters"`` entry): a build with the same parameters is complete and need not run again."""
+    try:
+        return json.loads((Path(folder) / MANIFEST).read_text()).get("parameters") == parameters
+    except (OSError, ValueError):
+        return False
+
+
 def write_manifest(folder: Path, info: Mapping[str, Any]) -> bool:
     """Write ``folder/manifest.json`` (the mark of a complete build) unless it already says ``info``.
 

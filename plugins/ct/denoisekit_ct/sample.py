@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.api import DemoInputs
+from denoisekit.api import DemoInputs, manifest_matches
 
 SOURCE = "693_UNCR.dcm"
 I0S = (1e5, 2.5e4, 1e4)
@@ -53,13 +53,7 @@ def _expected(directory: Path) -> list[Path]:
 
 
 def _is_built(directory: Path) -> bool:
-    manifest = directory / "manifest.json"
-    if not manifest.is_file() or not all(p.is_file() for p in _expected(directory)):
-        return False
-    try:
-        return json.loads(manifest.read_text()).get("parameters") == _parameters()
-    except (OSError, ValueError):
-        return False
+    return all(p.is_file() for p in _expected(directory)) and manifest_matches(directory, _parameters())
 
 
 def source_slice() -> tuple[Any, np.ndarray]:

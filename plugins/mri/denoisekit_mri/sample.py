@@ -18,13 +18,12 @@ Files: ``mr_multicoil.h5`` (kspace (2, 8, 256, 256) 4x, mask, header), ``mr_refe
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from denoisekit.api import DemoInputs, InputError
+from denoisekit.api import DemoInputs, InputError, manifest_matches
 
 VERSION = 1
 SEED = 0
@@ -92,13 +91,7 @@ def _write(path: Path, datasets: dict[str, np.ndarray], attrs: dict[str, Any], h
 
 
 def _is_built(directory: Path) -> bool:
-    manifest = directory / "manifest.json"
-    if not manifest.is_file() or not all((directory / f).is_file() for f in FILES):
-        return False
-    try:
-        return json.loads(manifest.read_text()).get("parameters") == _parameters()
-    except (OSError, ValueError):
-        return False
+    return all((directory / f).is_file() for f in FILES) and manifest_matches(directory, _parameters())
 
 
 def build_mri_sample(directory: Path) -> DemoInputs:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.api import DemoInputs, InputError
+from denoisekit.api import DemoInputs, InputError, manifest_matches
 
 RATE = 16000
 SECONDS = 3.0
@@ -31,13 +31,8 @@ def _parameters() -> dict[str, Any]:
 
 
 def _is_built(directory: Path) -> bool:
-    manifest = directory / "manifest.json"
-    if not manifest.is_file() or not all((directory / n).is_file() for n in ("clean.wav", "noisy.wav")):
-        return False
-    try:
-        return json.loads(manifest.read_text()).get("parameters") == _parameters()
-    except (OSError, ValueError):
-        return False
+    wavs = all((directory / n).is_file() for n in ("clean.wav", "noisy.wav"))
+    return wavs and manifest_matches(directory, _parameters())
 
 
 def make_pair(seconds: float = SECONDS, rate: int = RATE, snr: float = SNR_DB, seed: int = SEED

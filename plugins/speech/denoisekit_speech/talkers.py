@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.api import InputError, UserError, dataset_progress, write_manifest
+from denoisekit.api import InputError, UserError, dataset_progress, manifest_matches, write_manifest
 
 KLETTRES = Path("/usr/share/klettres")
 RATE = 16000
@@ -52,7 +52,6 @@ def talker(folder: Path) -> np.ndarray:
 def build_speech_talkers(root: Path, source: Path | None = None) -> Path:
     """Build ``root/speech-talkers`` from ``source`` (the KLettres tree, default :data:`KLETTRES`); idempotent: nothing
     is done when its manifest has the same parameters."""
-    import json
 
     import soundfile as sf
 
@@ -64,13 +63,8 @@ def build_speech_talkers(root: Path, source: Path | None = None) -> Path:
     names = languages(source)
     parameters = {"version": VERSION, "rate": RATE, "gap_s": GAP_S, "valid": list(VALID_LANGUAGES),
                   "languages": names}
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        try:
-            if json.loads(manifest.read_text()).get("parameters") == parameters:
-                return folder
-        except ValueError:
-            pass
+    if manifest_matches(folder, parameters):
+        return folder
     files = []
     for lang in dataset_progress(names, "speech-talkers"):
         split = "valid" if lang in VALID_LANGUAGES else "train"

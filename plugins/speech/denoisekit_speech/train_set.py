@@ -19,7 +19,6 @@ used. Splits are by source file (asterisk, codec2) or by sentence (espeak-ng): a
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from denoisekit.api import UserError, dataset_progress, write_manifest
+from denoisekit.api import UserError, dataset_progress, manifest_matches, write_manifest
 
 RATE = 16000
 SNR_RANGE = (-5.0, 15.0)
@@ -239,13 +238,8 @@ def _build(root: Path, name: str, parameters: dict[str, Any], degrade: Callable[
     import torch
 
     folder = Path(root) / name
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        try:
-            if json.loads(manifest.read_text()).get("parameters") == parameters:
-                return folder
-        except ValueError:
-            pass
+    if manifest_matches(folder, parameters):
+        return folder
     check_sources()
     with tempfile.TemporaryDirectory() as tmp:
         items = speech_items(Path(tmp))
