@@ -153,10 +153,11 @@ class Filter2NoisePipeline:
             p = config["patch"]
             maps.append(torch.cat(stage_maps)[..., ::p, ::p].cpu().numpy())
             filtered = out[0, 0].cpu().numpy()
-            if (picks and picks[-1] == "nlm") or blend:
+            picked_nlm = bool(picks) and picks[-1] == "nlm"
+            if picked_nlm or blend:
                 with slice_ctx.stage("nlm"):
                     means = nlm(x, nlm_h[-1] / (high - low))
-                filtered = means if picks and picks[-1] == "nlm" else (1 - blend) * filtered + blend * means
+                filtered = means if picked_nlm else (1 - blend) * filtered + blend * means
             return to_hu(filtered, low, high)
 
         result = denoise_slices(sample, self.name, MIN_SIDE, ctx, one_slice)
